@@ -1,0 +1,115 @@
+"""Partner Portal: private status pages for a company's external partners."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import check_config, load_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and configure the portal; reads like its table of contents."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or os.path.join(ROOT, "instance"),
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(os.environ, app.instance_path))
+    if test_config is not None:
+        app.config.update(test_config)
+    check_config(app.config)
+
+    register_proxy(app)
+    register_extensions(app)
+    register_sessions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_proxy(app: Flask) -> None:
+    """Trust X-Forwarded-* only from as many proxies as configured (none by default)."""
+    count = int(os.environ.get("TRUSTED_PROXY_COUNT", "0") or 0)
+    count = app.config.setdefault("TRUSTED_PROXY_COUNT", count)
+    if count:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=0, x_port=0
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions to the app."""
+    from . import models  # noqa: F401 - the models must be known to Alembic
+    from .extensions import csrf, db, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+
+
+def register_sessions(app: Flask) -> None:
+    """Give partners their own server-side session store and cookie."""
+    from .models import PartnerSession
+    from .security.sessions import Realm, RealmSessionInterface, SessionRouter
+
+    partner_realm = RealmSessionInterface(
+        app,
+        Realm(
+            name="partner",
+            cookie_name="partner.sid",
+            pre_cookie_name="partner.pre",
+            model=PartnerSession,
+            identity_key="partner_id",
+            path_prefix="",
+        ),
+    )
+    app.session_interface = SessionRouter(default=partner_realm)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount each feature."""
+    from . import api, auth, messages, portal, web
+    from .dev import views as dev_views
+    from .email import describe_duration
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(portal.bp)
+    app.register_blueprint(api.bp)
+    if not app.config["IS_PRODUCTION"]:
+        app.register_blueprint(dev_views.bp)
+    web.init_app(app)
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        return {
+            "app_name": app.config["APP_NAME"],
+            "is_development": not app.config["IS_PRODUCTION"],
+            "text": messages,
+        }
+
+    app.add_template_filter(describe_duration, "duration")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render every error as a page (or JSON), never a stack trace."""
+    from . import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the ``flask`` subcommands."""
+    from . import cli
+
+    cli.init_app(app)

@@ -1,0 +1,5 @@
+"""The seed's JSON API for partner sign-in."""
+
+from .views import bp
+
+__all__ = ["bp"]

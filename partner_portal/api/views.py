@@ -1,0 +1,113 @@
+"""JSON endpoints with the same semantics as the HTML pages.
+
+CSRF: these POSTs carry no form token. Instead each must be JSON (a
+cross-site page cannot send ``application/json`` without a CORS preflight,
+which we never grant), and a browser's ``Origin``/``Sec-Fetch-Site`` must
+say it came from our own origin. The cookie is SameSite=Lax besides.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request, session
+from werkzeug.wrappers import Response
+
+from .. import clock, messages, status
+from ..auth import service
+from ..auth.identity import PARTNER_KEY
+from ..auth.views import begin_confirmation
+from ..extensions import csrf
+from ..partners import InvalidEmail, canonical_email
+from ..security import sessions, tokens
+from ..web import is_same_origin_request, requester, safe_next
+
+bp = Blueprint("api", __name__, url_prefix="/api/partner")
+csrf.exempt(bp)
+
+
+def error(message: str, status_code: int) -> tuple[Response, int]:
+    """Return a JSON error body with ``status_code``."""
+    return jsonify(error=message), status_code
+
+
+@bp.before_request
+def refuse_cross_site() -> tuple[Response, int] | None:
+    """Refuse state-changing requests that a browser says came from another site."""
+    if request.method != "POST":
+        return None
+    if not is_same_origin_request():
+        return error(messages.API_CROSS_SITE, 403)
+    if request.mimetype != "application/json":
+        return error(messages.API_JSON_REQUIRED, 415)
+    return None
+
+
+def json_body() -> dict:
+    """Return the request's JSON object, or an empty dict for anything else."""
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+@bp.post("/auth/request-login")
+def request_login() -> Response | tuple[Response, int]:
+    """Email a sign-in link; the answer is the same whether or not the address is registered."""
+    raw_email = json_body().get("email")
+    try:
+        canonical_email(raw_email if isinstance(raw_email, str) else "")
+    except InvalidEmail:
+        return error(messages.API_INVALID_EMAIL, 400)
+    redirect_to = json_body().get("redirectTo")
+    service.request_login_link(
+        raw_email, requester(), safe_next(redirect_to if isinstance(redirect_to, str) else None)
+    )
+    return jsonify(success=True, message=messages.LOGIN_LINK_REQUESTED)
+
+
+@bp.get("/auth/verify/<path:token>")
+def open_link(token: str) -> Response:
+    """Open an emailed link the scanner-safe way: on to the confirmation page, nothing spent."""
+    return begin_confirmation(token)
+
+
+@bp.post("/auth/verify")
+def redeem_link() -> Response | tuple[Response, int]:
+    """Spend a link given in the JSON body and start a session (for API clients)."""
+    raw = json_body().get("token")
+    try:
+        link = tokens.find_token(raw if isinstance(raw, str) else "", tokens.Purpose.LOGIN)
+        partner, next_path = service.confirm_login(link.id, requester())
+    except tokens.MagicLinkError as failure:
+        service.record_failed_login(failure, requester())
+        return error(messages.API_LINK_INVALID, 400)
+    sessions.begin(
+        session,
+        identity_key=PARTNER_KEY,
+        identity=partner.id,
+        lifetime=current_app.config["PARTNER_SESSION_LIFETIME"],
+    )
+    return jsonify(success=True, redirectTo=safe_next(next_path) or "/partner/dashboard")
+
+
+@bp.get("/auth/me")
+def me() -> Response | tuple[Response, int]:
+    """Describe the signed-in partner and the pages they can see."""
+    if g.partner is None:
+        return error(messages.API_AUTH_REQUIRED, 401)
+    pages = status.visible_pages(g.partner.id, clock.now())
+    return jsonify(
+        id=g.partner.id,
+        email=g.partner.email,
+        name=g.partner.name,
+        statusPages=[
+            {"id": summary.page.id, "name": summary.page.name, "slug": summary.page.slug}
+            for summary in pages
+        ],
+    )
+
+
+@bp.post("/auth/logout")
+def logout() -> Response:
+    """End the partner's session."""
+    if g.partner is not None:
+        service.record_logout(g.partner, requester())
+    sessions.end(session)
+    return jsonify(success=True)

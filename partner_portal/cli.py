@@ -1,0 +1,157 @@
+"""Command line: ``flask partners|pages|components|access|demo ...``.
+
+Every command validates its input through the directory functions, prints a
+clear message, and exits non-zero on error without writing anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from . import clock, demo, partners
+from .extensions import db
+from .models import Partner
+from .security.audit import Requester
+
+CLI = Requester(ip_address=None, user_agent="flask cli")
+
+partners_cli = AppGroup("partners", help="Manage partner accounts.")
+pages_cli = AppGroup("pages", help="Manage status pages.")
+components_cli = AppGroup("components", help="Manage the components of status pages.")
+access_cli = AppGroup("access", help="Grant and revoke partners' access to status pages.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """Commit on success; on a directory error roll back and exit 1 with its message."""
+    try:
+        yield
+        db.session.commit()
+    except partners.DirectoryError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+
+
+def parse_until(value: str | None) -> datetime | None:
+    """Turn YYYY-MM-DD into the end of that day (UTC): access lasts through it."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use the form YYYY-MM-DD, e.g. 2027-03-31", param_hint="--until")
+    until = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+    if until <= clock.now():
+        raise click.BadParameter("that date is already past", param_hint="--until")
+    return until
+
+
+@partners_cli.command("add")
+@click.argument("email")
+@click.option("--name", required=True, help="The partner's name, used in emails.")
+@click.option("--company", default=None, help="The partner's company.")
+def add_partner(email: str, name: str, company: str | None) -> None:
+    """Add an active partner."""
+    with transaction():
+        partner = partners.add_partner(email, name=name, company=company)
+    click.echo(f"Added partner {partner.email} (id {partner.id}).")
+
+
+@partners_cli.command("list")
+def list_partners() -> None:
+    """List partners."""
+    rows = db.session.scalars(select(Partner).order_by(Partner.email)).all()
+    if not rows:
+        click.echo("No partners yet. Add one with: flask partners add EMAIL --name NAME")
+        return
+    for partner in rows:
+        state = "active" if partner.is_active else "inactive"
+        company = f" ({partner.company})" if partner.company else ""
+        click.echo(f"{partner.id:>5}  {partner.email:<40} {state:<8}  {partner.name}{company}")
+
+
+@partners_cli.command("deactivate")
+@click.argument("email")
+def deactivate_partner(email: str) -> None:
+    """Deactivate a partner: their sessions end and their links stop working."""
+    with transaction():
+        partner = partners.get_partner(email)
+        partners.deactivate_partner(partner, CLI)
+    click.echo(f"Deactivated {partner.email}; their sessions and links are gone.")
+
+
+@pages_cli.command("add")
+@click.argument("slug")
+@click.option("--name", required=True, help="The page's title.")
+@click.option("--description", default="", help="A sentence shown under the title.")
+def add_page(slug: str, name: str, description: str) -> None:
+    """Add a status page."""
+    with transaction():
+        page = partners.add_page(slug, name=name, description=description)
+    click.echo(f"Added status page {page.slug}.")
+
+
+@components_cli.command("add")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--status", default="operational", help="operational, degraded_performance, ...")
+def add_component(slug: str, name: str, status: str) -> None:
+    """Add a component to a status page."""
+    with transaction():
+        page = partners.get_page(slug)
+        component = partners.add_component(page, name, partners.parse_component_status(status))
+    click.echo(f"Added component {component.name!r} to {page.slug} ({component.status.value}).")
+
+
+@access_cli.command("grant")
+@click.argument("email")
+@click.argument("slug")
+@click.option("--until", default=None, help="Last day of access, YYYY-MM-DD (inclusive).")
+def grant_access(email: str, slug: str, until: str | None) -> None:
+    """Let a partner see a status page."""
+    expires_at = parse_until(until)
+    with transaction():
+        partner = partners.get_partner(email)
+        page = partners.get_page(slug)
+        partners.grant_access(partner, page, expires_at)
+    suffix = f" through {until}" if until else ""
+    click.echo(f"{partner.email} can now see {page.slug}{suffix}.")
+
+
+@access_cli.command("revoke")
+@click.argument("email")
+@click.argument("slug")
+def revoke_access(email: str, slug: str) -> None:
+    """Stop a partner seeing a status page."""
+    with transaction():
+        partner = partners.get_partner(email)
+        page = partners.get_page(slug)
+        if not partners.revoke_access(partner, page):
+            raise partners.DirectoryError(f"{partner.email} had no access to {page.slug}.")
+    click.echo(f"{partner.email} can no longer see {page.slug}.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when partners already exist.")
+def load_demo(if_empty: bool) -> None:
+    """Load a realistic demo: partners, pages, components, an open incident."""
+    if if_empty and db.session.scalar(select(func.count()).select_from(Partner)):
+        click.echo("Demo not loaded: the database already has partners.")
+        return
+    with transaction():
+        summary = demo.load()
+    click.echo(summary)
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    for group in (partners_cli, pages_cli, components_cli, access_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,120 @@
+"""A small, realistic demo: three partners, three pages, an incident going on."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from . import clock, partners
+from .extensions import db
+from .models import ComponentStatus, Incident, IncidentImpact, IncidentStatus, IncidentUpdate
+
+DEMO_PARTNERS = [
+    ("alice@acme.example", "Alice Martin", "Acme Logistics"),
+    ("bob@globex.example", "Bob Okafor", "Globex"),
+    ("carol@initech.example", "Carol Jensen", "Initech"),
+]
+
+DEMO_PAGES = [
+    (
+        "payments-api",
+        "Payments API",
+        "Card authorisation, refunds and payouts.",
+        [
+            ("Card authorisation", ComponentStatus.DEGRADED_PERFORMANCE),
+            ("Refunds", ComponentStatus.OPERATIONAL),
+            ("Payouts", ComponentStatus.OPERATIONAL),
+            ("Webhooks", ComponentStatus.PARTIAL_OUTAGE),
+        ],
+    ),
+    (
+        "data-platform",
+        "Data Platform",
+        "Exports, reporting and the partner data feed.",
+        [
+            ("Nightly exports", ComponentStatus.OPERATIONAL),
+            ("Reporting dashboards", ComponentStatus.OPERATIONAL),
+            ("Partner data feed", ComponentStatus.UNDER_MAINTENANCE),
+        ],
+    ),
+    (
+        "eu-region",
+        "EU Region",
+        "Hosting in Frankfurt and Dublin.",
+        [
+            ("Frankfurt (eu-central)", ComponentStatus.OPERATIONAL),
+            ("Dublin (eu-west)", ComponentStatus.OPERATIONAL),
+        ],
+    ),
+]
+
+DEMO_GRANTS = {
+    "alice@acme.example": ["payments-api", "data-platform"],
+    "bob@globex.example": ["eu-region"],
+    "carol@initech.example": ["payments-api", "eu-region"],
+}
+
+
+def load() -> str:
+    """Add the demo data to the current transaction and return a summary."""
+    now = clock.now()
+    people = {
+        email: partners.add_partner(email, name=name, company=company)
+        for email, name, company in DEMO_PARTNERS
+    }
+    pages = {}
+    for slug, name, description, components in DEMO_PAGES:
+        page = partners.add_page(slug, name=name, description=description)
+        for component_name, status in components:
+            partners.add_component(page, component_name, status)
+        pages[slug] = page
+    for email, slugs in DEMO_GRANTS.items():
+        for slug in slugs:
+            partners.grant_access(people[email], pages[slug])
+
+    started = now - timedelta(minutes=47)
+    incident = Incident(
+        page=pages["payments-api"],
+        title="Elevated webhook delivery delays",
+        impact=IncidentImpact.MAJOR,
+        status=IncidentStatus.IDENTIFIED,
+        started_at=started,
+        updated_at=now - timedelta(minutes=12),
+    )
+    incident.updates = [
+        IncidentUpdate(
+            status=IncidentStatus.INVESTIGATING,
+            message="We are seeing delays of up to 10 minutes in webhook deliveries and are investigating.",
+            created_at=started,
+        ),
+        IncidentUpdate(
+            status=IncidentStatus.IDENTIFIED,
+            message="A saturated queue in one availability zone is the cause. We are adding capacity; "
+            "card authorisations are slightly slower meanwhile.",
+            created_at=now - timedelta(minutes=12),
+        ),
+    ]
+    resolved = Incident(
+        page=pages["eu-region"],
+        title="Intermittent timeouts in Dublin",
+        impact=IncidentImpact.MINOR,
+        status=IncidentStatus.RESOLVED,
+        started_at=now - timedelta(days=3, hours=2),
+        updated_at=now - timedelta(days=3),
+        resolved_at=now - timedelta(days=3),
+    )
+    resolved.updates = [
+        IncidentUpdate(
+            status=IncidentStatus.INVESTIGATING,
+            message="Some requests to eu-west are timing out.",
+            created_at=now - timedelta(days=3, hours=2),
+        ),
+        IncidentUpdate(
+            status=IncidentStatus.RESOLVED,
+            message="A faulty load balancer node was replaced. All requests are succeeding.",
+            created_at=now - timedelta(days=3),
+        ),
+    ]
+    db.session.add_all([incident, resolved])
+    db.session.flush()
+    emails = ", ".join(people)
+    return f"Loaded the demo: partners {emails}; pages {', '.join(pages)}; one open incident."

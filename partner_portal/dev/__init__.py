@@ -1,0 +1,1 @@
+"""Development-only helpers: the mailbox that stands in for a mail server."""

@@ -1,0 +1,85 @@
+"""Error pages: a clear sentence for people, JSON for the API, never a stack trace."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
+
+from . import messages
+from .extensions import db
+
+TITLES = {
+    400: ("Bad request", messages.BAD_REQUEST),
+    403: ("Forbidden", "You do not have access to that."),
+    404: ("Page not found", messages.NOT_FOUND),
+    405: ("Not allowed", "That page cannot be used that way."),
+    413: ("Too large", messages.TOO_LARGE),
+    429: ("Too many requests", "Too many requests. Please wait a little and try again."),
+    503: ("Temporarily unavailable", "The portal is briefly unavailable. Please try again shortly."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def render_error(code: int, reference: str | None = None) -> tuple[Response | str, int]:
+    """Render the error page (or JSON body) for ``code``."""
+    title, sentence = TITLES.get(code, ("Error", messages.SERVER_ERROR))
+    if code >= 500 and code != 503:
+        title, sentence = "Something went wrong", messages.SERVER_ERROR
+    if _wants_json():
+        body = {"error": sentence}
+        if reference:
+            body["reference"] = reference
+        return jsonify(body), code
+    return render_template(
+        "errors/error.html", code=code, title=title, sentence=sentence, reference=reference
+    ), code
+
+
+def handle_http_error(error: HTTPException) -> tuple[Response | str, int] | Response:
+    """Render any HTTP error with our page, keeping its status (and headers such as Allow)."""
+    body, code = render_error(error.code or 500)
+    if isinstance(body, str):
+        response = Response(body, status=code, mimetype="text/html")
+    else:
+        response = body
+        response.status_code = code
+    for name, value in error.get_headers():
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers[name] = value
+    return response
+
+
+def handle_csrf_error(error: CSRFError) -> Response | tuple[Response | str, int]:
+    """Explain an expired or missing form token and offer the form again; nothing was done."""
+    if _wants_json():
+        return render_error(400)
+    flash(messages.FORM_EXPIRED, "error")
+    rule = request.url_rule
+    target = request.path if rule is not None and "GET" in (rule.methods or ()) else "/"
+    return redirect(target, 303)
+
+
+def handle_server_error(error: InternalServerError) -> tuple[Response | str, int]:
+    """Roll back, log with a short reference, and show the reference (never the error)."""
+    db.session.rollback()
+    reference = secrets.token_hex(4)
+    original = getattr(error, "original_exception", None) or error
+
+    current_app.logger.error(
+        "unhandled error, reference %s", reference, exc_info=(type(original), original, original.__traceback__)
+    )
+    return render_error(500, reference=reference)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_server_error)

@@ -1,0 +1,215 @@
+"""Partners, status pages and who may see what: the portal's directory.
+
+Used by the command line now and the admin pages later; every function works
+in the caller's transaction and raises :class:`DirectoryError` subclasses
+that carry a sentence a person can act on.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, select
+
+from . import clock, messages
+from .extensions import db
+from .models import AccessGrant, Component, ComponentStatus, Partner, PartnerSession, StatusPage
+from .security import sessions, tokens
+from .security.audit import Requester, Severity, record
+
+MAX_EMAIL_LENGTH = 254
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Names end up in email headers' neighbourhood and in HTML; control
+# characters (CR/LF above all) have no business in either.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class DirectoryError(ValueError):
+    """A directory change that cannot be made, with the reason in words."""
+
+
+class InvalidEmail(DirectoryError):
+    pass
+
+
+class DuplicatePartner(DirectoryError):
+    pass
+
+
+class UnknownPartner(DirectoryError):
+    pass
+
+
+class DuplicatePage(DirectoryError):
+    pass
+
+
+class UnknownPage(DirectoryError):
+    pass
+
+
+class InvalidValue(DirectoryError):
+    pass
+
+
+def canonical_email(raw: str) -> str:
+    """Return the canonical (trimmed, lower-cased, ASCII) form of an address, or raise InvalidEmail."""
+    candidate = (raw or "").strip()
+    if len(candidate) > MAX_EMAIL_LENGTH:
+        raise InvalidEmail(messages.EMAIL_TOO_LONG)
+    if _CONTROL.search(candidate):
+        raise InvalidEmail(messages.INVALID_EMAIL)
+    try:
+        result = validate_email(candidate, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        local = candidate.rpartition("@")[0]
+        if local and not local.isascii():
+            raise InvalidEmail(messages.EMAIL_NOT_ASCII) from error
+        raise InvalidEmail(messages.INVALID_EMAIL) from error
+    # ascii_email turns an internationalised domain into its punycode form,
+    # so one mailbox has exactly one spelling in the database.
+    return (result.ascii_email or result.normalized).lower()
+
+
+def clean_text(value: str, *, field: str, max_length: int = 200, required: bool = True) -> str:
+    """Return ``value`` trimmed, refusing control characters and over-long text."""
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidValue(f"{field} is required.")
+    if len(text) > max_length:
+        raise InvalidValue(f"{field} must be at most {max_length} characters.")
+    if _CONTROL.search(text):
+        raise InvalidValue(f"{field} cannot contain line breaks or control characters.")
+    return text
+
+
+def find_partner(email: str) -> Partner | None:
+    """Return the partner with this (canonical) email, if any."""
+    return db.session.scalar(select(Partner).where(Partner.email == email))
+
+
+def get_partner(email: str) -> Partner:
+    """Return the partner with this address, or raise UnknownPartner."""
+    partner = find_partner(canonical_email(email))
+    if partner is None:
+        raise UnknownPartner(f"No partner has the email {email.strip()!r}.")
+    return partner
+
+
+def add_partner(email: str, *, name: str, company: str | None = None) -> Partner:
+    """Create an active partner."""
+    address = canonical_email(email)
+    if find_partner(address) is not None:
+        raise DuplicatePartner(f"A partner with the email {address} already exists.")
+    partner = Partner(
+        email=address,
+        name=clean_text(name, field="Name"),
+        company=clean_text(company or "", field="Company", required=False) or None,
+        is_active=True,
+        created_at=clock.now(),
+    )
+    db.session.add(partner)
+    db.session.flush()
+    return partner
+
+
+def deactivate_partner(partner: Partner, requester: Requester, admin_id: int | None = None) -> None:
+    """Deactivate a partner: their sessions end and their outstanding links die at once."""
+    partner.is_active = False
+    ended = sessions.end_all(PartnerSession, PartnerSession.partner_id, partner.id)
+    revoked = tokens.revoke_tokens(partner_id=partner.id)
+    record(
+        "partner.deactivated",
+        requester,
+        severity=Severity.WARNING,
+        partner_id=partner.id,
+        admin_id=admin_id,
+        email=partner.email,
+        details={"sessions_ended": ended, "links_revoked": revoked},
+    )
+
+
+def find_page(slug: str) -> StatusPage | None:
+    """Return the status page with this slug, if any."""
+    return db.session.scalar(select(StatusPage).where(StatusPage.slug == slug))
+
+
+def get_page(slug: str) -> StatusPage:
+    """Return the status page with this slug, or raise UnknownPage."""
+    page = find_page(slug.strip().lower())
+    if page is None:
+        raise UnknownPage(f"No status page has the slug {slug!r}.")
+    return page
+
+
+def add_page(slug: str, *, name: str, description: str = "") -> StatusPage:
+    """Create a status page."""
+    slug = (slug or "").strip().lower()
+    if not SLUG_PATTERN.fullmatch(slug) or len(slug) > 64:
+        raise InvalidValue(
+            "A slug is lowercase letters, digits and single hyphens, like 'payments-api'."
+        )
+    if find_page(slug) is not None:
+        raise DuplicatePage(f"A status page with the slug {slug} already exists.")
+    page = StatusPage(
+        slug=slug,
+        name=clean_text(name, field="Name"),
+        description=(description or "").strip()[:2000],
+        created_at=clock.now(),
+    )
+    db.session.add(page)
+    db.session.flush()
+    return page
+
+
+def parse_component_status(value: str) -> ComponentStatus:
+    """Return the status named by ``value``, or raise InvalidValue listing the choices."""
+    try:
+        return ComponentStatus(value.strip().lower())
+    except ValueError:
+        choices = ", ".join(status.value for status in ComponentStatus)
+        raise InvalidValue(f"Status must be one of: {choices}.") from None
+
+
+def add_component(
+    page: StatusPage, name: str, status: ComponentStatus = ComponentStatus.OPERATIONAL
+) -> Component:
+    """Add a component at the end of a page."""
+    position = len(page.components)
+    component = Component(
+        page=page,
+        name=clean_text(name, field="Component name"),
+        status=status,
+        position=position,
+        updated_at=clock.now(),
+    )
+    db.session.add(component)
+    db.session.flush()
+    return component
+
+
+def grant_access(partner: Partner, page: StatusPage, until: datetime | None = None) -> AccessGrant:
+    """Let a partner see a page (until ``until``, if given); re-granting updates the end date."""
+    grant = db.session.scalar(
+        select(AccessGrant).where(
+            AccessGrant.partner_id == partner.id, AccessGrant.page_id == page.id
+        )
+    )
+    if grant is None:
+        grant = AccessGrant(partner=partner, page=page, granted_at=clock.now())
+        db.session.add(grant)
+    grant.expires_at = until
+    db.session.flush()
+    return grant
+
+
+def revoke_access(partner: Partner, page: StatusPage) -> bool:
+    """Stop a partner seeing a page; return whether they could before."""
+    result = db.session.execute(
+        delete(AccessGrant).where(
+            AccessGrant.partner_id == partner.id, AccessGrant.page_id == page.id
+        )
+    )
+    return result.rowcount > 0

@@ -1,0 +1,1 @@
+"""The security core: tokens, sessions, audit. No module here reads the request."""

@@ -1,0 +1,84 @@
+"""Request-side helpers shared by the blueprints: who is asking, where to go next, headers."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, request
+
+from .security.audit import Requester
+
+MAX_NEXT_LENGTH = 512
+
+
+def requester() -> Requester:
+    """Return the client address (after ProxyFix, if configured) and user agent."""
+    return Requester(
+        ip_address=request.remote_addr,
+        user_agent=request.headers.get("User-Agent", "")[:512] or None,
+    )
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` if it is a same-site relative path, else None.
+
+    Stops open redirects: absolute URLs, scheme-relative ``//host`` and
+    ``/\\host`` (which browsers treat as ``//host``), and anything with
+    control characters are all refused.
+    """
+    if not target or len(target) > MAX_NEXT_LENGTH:
+        return None
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def is_same_origin_request() -> bool:
+    """Return whether a state-changing request came from our own pages (or a non-browser client)."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    base = urlsplit(current_app.config["PORTAL_BASE_URL"])
+    return origin == f"{base.scheme}://{base.netloc}"
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+
+
+def add_security_headers(response: Response) -> Response:
+    """Set the headers every response carries."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config["IS_PRODUCTION"]:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # Pages are personal (or carry a CSRF token): no cache may keep them.
+    if request.endpoint != "static":
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the response headers."""
+    app.after_request(add_security_headers)
