@@ -47,7 +47,9 @@ def parse_until(value: str | None) -> datetime | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter("use the form YYYY-MM-DD, e.g. 2027-03-31", param_hint="--until")
+        raise click.BadParameter(
+            "use the form YYYY-MM-DD, e.g. 2027-03-31", param_hint="--until"
+        ) from None
     until = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
     if until <= clock.now():
         raise click.BadParameter("that date is already past", param_hint="--until")

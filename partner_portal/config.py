@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from .security.purposes import Purpose
 
-DEV_SECRET_KEY = "dev-only-not-a-secret"
+DEV_SECRET_KEY = "dev-only-not-a-secret"  # noqa: S105 - refused in production
 ENVIRONMENTS = ("development", "production")
 
 

@@ -83,13 +83,14 @@ def load() -> str:
     incident.updates = [
         IncidentUpdate(
             status=IncidentStatus.INVESTIGATING,
-            message="We are seeing delays of up to 10 minutes in webhook deliveries and are investigating.",
+            message="We are seeing delays of up to 10 minutes in webhook deliveries "
+            "and are investigating.",
             created_at=started,
         ),
         IncidentUpdate(
             status=IncidentStatus.IDENTIFIED,
-            message="A saturated queue in one availability zone is the cause. We are adding capacity; "
-            "card authorisations are slightly slower meanwhile.",
+            message="A saturated queue in one availability zone is the cause. "
+            "We are adding capacity; card authorisations are slightly slower meanwhile.",
             created_at=now - timedelta(minutes=12),
         ),
     ]

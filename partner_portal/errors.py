@@ -19,7 +19,10 @@ TITLES = {
     405: ("Not allowed", "That page cannot be used that way."),
     413: ("Too large", messages.TOO_LARGE),
     429: ("Too many requests", "Too many requests. Please wait a little and try again."),
-    503: ("Temporarily unavailable", "The portal is briefly unavailable. Please try again shortly."),
+    503: (
+        "Temporarily unavailable",
+        "The portal is briefly unavailable. Please try again shortly.",
+    ),
 }
 
 
@@ -73,7 +76,9 @@ def handle_server_error(error: InternalServerError) -> tuple[Response | str, int
     original = getattr(error, "original_exception", None) or error
 
     current_app.logger.error(
-        "unhandled error, reference %s", reference, exc_info=(type(original), original, original.__traceback__)
+        "unhandled error, reference %s",
+        reference,
+        exc_info=(type(original), original, original.__traceback__),
     )
     return render_error(500, reference=reference)
 

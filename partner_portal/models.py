@@ -157,7 +157,9 @@ class Component(db.Model):
     __tablename__ = "components"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    page_id: Mapped[int] = mapped_column(ForeignKey("status_pages.id", ondelete="CASCADE"), index=True)
+    page_id: Mapped[int] = mapped_column(
+        ForeignKey("status_pages.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     status: Mapped[ComponentStatus] = mapped_column(
         _enum(ComponentStatus), default=ComponentStatus.OPERATIONAL
@@ -172,9 +174,13 @@ class Incident(db.Model):
     __tablename__ = "incidents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    page_id: Mapped[int] = mapped_column(ForeignKey("status_pages.id", ondelete="CASCADE"), index=True)
+    page_id: Mapped[int] = mapped_column(
+        ForeignKey("status_pages.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
-    impact: Mapped[IncidentImpact] = mapped_column(_enum(IncidentImpact), default=IncidentImpact.MINOR)
+    impact: Mapped[IncidentImpact] = mapped_column(
+        _enum(IncidentImpact), default=IncidentImpact.MINOR
+    )
     status: Mapped[IncidentStatus] = mapped_column(
         _enum(IncidentStatus), default=IncidentStatus.INVESTIGATING
     )
@@ -215,8 +221,12 @@ class AccessGrant(db.Model):
     __table_args__ = (UniqueConstraint("partner_id", "page_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
-    page_id: Mapped[int] = mapped_column(ForeignKey("status_pages.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    page_id: Mapped[int] = mapped_column(
+        ForeignKey("status_pages.id", ondelete="CASCADE"), index=True
+    )
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -279,7 +289,9 @@ class PartnerSession(db.Model):
     session_id: Mapped[str] = mapped_column(String(255), unique=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     expiry: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     ip_address: Mapped[str | None] = mapped_column(String(64))

@@ -55,7 +55,7 @@ class InvalidValue(DirectoryError):
 
 
 def canonical_email(raw: str) -> str:
-    """Return the canonical (trimmed, lower-cased, ASCII) form of an address, or raise InvalidEmail."""
+    """Return an address in canonical form (trimmed, lower-cased, ASCII), or raise InvalidEmail."""
     candidate = (raw or "").strip()
     if len(candidate) > MAX_EMAIL_LENGTH:
         raise InvalidEmail(messages.EMAIL_TOO_LONG)

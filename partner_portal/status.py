@@ -110,7 +110,9 @@ def visible_page(partner_id: int, slug: str, now: datetime) -> PageView | None:
     return build_page_view(page, now, access_until=until)
 
 
-def build_page_view(page: StatusPage, now: datetime, access_until: datetime | None = None) -> PageView:
+def build_page_view(
+    page: StatusPage, now: datetime, access_until: datetime | None = None
+) -> PageView:
     """Load a page's components and its open and recently resolved incidents."""
     components = list(
         db.session.scalars(

@@ -70,7 +70,11 @@ def request_login_link(raw_email: str, requester: Requester, next_path: str | No
             severity=Severity.CRITICAL,
             partner_id=partner.id,
             email=email,
-            details={"kind": "login_link", "token_id": minted.token.id, "error": type(error).__name__},
+            details={
+                "kind": "login_link",
+                "token_id": minted.token.id,
+                "error": type(error).__name__,
+            },
         )
         db.session.commit()
 

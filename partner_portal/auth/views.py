@@ -67,7 +67,7 @@ def login_sent() -> str:
 
 
 def begin_confirmation(raw_token: str) -> Response:
-    """Check an emailed link without spending it, keep it server-side, and move to the confirm page."""
+    """Check a link without spending it, keep it server-side, go on to the confirm page."""
     try:
         link = tokens.find_token(raw_token, Purpose.LOGIN)
     except tokens.MagicLinkError as error:

@@ -12,7 +12,7 @@ class Purpose(StrEnum):
     LOGIN = "login"
     SIGNUP = "signup"
     EMAIL_VERIFICATION = "email_verification"
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a password
     ACCOUNT_DELETION = "account_deletion"
     EMAIL_LINK = "email_link"
 
