@@ -82,6 +82,7 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         # Mail: with no MAIL_SERVER, development delivers to the on-disk
         # development mailbox instead of losing the message.
         "MAIL_SERVER": mail_server or "localhost",
+        "MAIL_SERVER_CONFIGURED": mail_server is not None,
         "MAIL_TO_DEV_MAILBOX": mail_server is None and not is_production,
         "MAIL_PORT": _int(environ, "MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool(environ, "MAIL_USE_TLS", False),
@@ -132,5 +133,5 @@ def check_config(config: Mapping[str, Any]) -> None:
     base = urlsplit(config.get("PORTAL_BASE_URL") or "")
     if base.scheme != "https" or not base.hostname:
         raise ConfigError("PORTAL_BASE_URL must be the public https:// origin in production")
-    if config.get("MAIL_TO_DEV_MAILBOX"):
+    if not config.get("MAIL_SERVER_CONFIGURED"):
         raise ConfigError("MAIL_SERVER must be set in production")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
@@ -35,6 +37,10 @@ def render_error(code: int, reference: str | None = None) -> tuple[Response | st
     title, sentence = TITLES.get(code, ("Error", messages.SERVER_ERROR))
     if code >= 500 and code != 503:
         title, sentence = "Something went wrong", messages.SERVER_ERROR
+    if request_ctx.url_adapter is None:
+        # The request never matched our host (TRUSTED_HOSTS), so no URL can be
+        # built for it: answer with a bare page that links nowhere.
+        return bare_page(title, sentence), code
     if _wants_json():
         body = {"error": sentence}
         if reference:
@@ -43,6 +49,15 @@ def render_error(code: int, reference: str | None = None) -> tuple[Response | st
     return render_template(
         "errors/error.html", code=code, title=title, sentence=sentence, reference=reference
     ), code
+
+
+def bare_page(title: str, sentence: str) -> str:
+    """Return a minimal, self-contained HTML error page."""
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head><body><main><h1>{escape(title)}</h1>"
+        f"<p>{escape(sentence)}</p></main></body></html>"
+    )
 
 
 def handle_http_error(error: HTTPException) -> tuple[Response | str, int] | Response:

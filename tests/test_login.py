@@ -68,9 +68,7 @@ def test_only_the_hash_of_the_token_is_stored(app, client, smtp):
     with app.app_context():
         row = db.session.scalar(select(MagicLinkToken))
         assert row.token_hash == hash_token(token)
-        assert token not in repr(
-            [getattr(row, c.key) for c in MagicLinkToken.__table__.columns]
-        )
+        assert token not in repr([getattr(row, c.key) for c in MagicLinkToken.__table__.columns])
         assert row.purpose == "login"
         assert row.expires_at - row.created_at == __import__("datetime").timedelta(minutes=15)
         assert row.ip_address == "127.0.0.1"
@@ -151,8 +149,18 @@ def test_mail_server_failure_gives_the_same_answer_and_is_audited(app, client, s
 
 def test_next_is_kept_with_the_link_only_when_it_is_a_local_path(app, client, smtp):
     add_partner(app, "alice@acme.example")
-    submit(client, "/partner/login?next=/partner/status/x", "/partner/login", {"email": "alice@acme.example"})
-    submit(client, "/partner/login?next=https://evil.example/", "/partner/login", {"email": "alice@acme.example"})
+    submit(
+        client,
+        "/partner/login?next=/partner/status/x",
+        "/partner/login",
+        {"email": "alice@acme.example"},
+    )
+    submit(
+        client,
+        "/partner/login?next=https://evil.example/",
+        "/partner/login",
+        {"email": "alice@acme.example"},
+    )
     with app.app_context():
         rows = db.session.scalars(select(MagicLinkToken).order_by(MagicLinkToken.id)).all()
         assert [row.redirect_to for row in rows] == ["/partner/status/x", None]
