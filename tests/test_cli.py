@@ -22,7 +22,8 @@ def test_partners_add_and_list(app, runner):
     assert result.exit_code == 0, result.output
     assert "alice@acme.example" in result.output
     listing = runner.invoke(args=["partners", "list"])
-    assert "alice@acme.example" in listing.output and "active" in listing.output
+    assert "alice@acme.example" in listing.output
+    assert "active" in listing.output
 
 
 def test_duplicate_and_invalid_partners_are_refused(app, runner):
@@ -57,9 +58,11 @@ def test_pages_components_and_access(app, runner):
     )
     assert ok.exit_code == 0, ok.output
     bad = runner.invoke(args=["components", "add", "payments-api", "Cards", "--status", "meh"])
-    assert bad.exit_code == 1 and "operational" in bad.output
+    assert bad.exit_code == 1
+    assert "operational" in bad.output
     missing = runner.invoke(args=["components", "add", "nope", "Cards"])
-    assert missing.exit_code == 1 and "No status page" in missing.output
+    assert missing.exit_code == 1
+    assert "No status page" in missing.output
 
     granted = runner.invoke(
         args=["access", "grant", "alice@acme.example", "payments-api", "--until", "2027-01-31"]
@@ -80,7 +83,8 @@ def test_pages_components_and_access(app, runner):
         == 0
     )
     again = runner.invoke(args=["access", "revoke", "alice@acme.example", "payments-api"])
-    assert again.exit_code == 1 and "had no access" in again.output
+    assert again.exit_code == 1
+    assert "had no access" in again.output
     assert count(app, Component) == 1
 
 

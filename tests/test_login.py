@@ -50,7 +50,8 @@ def test_registered_partner_receives_a_link_by_email(app, client, smtp):
     assert message["Subject"] == "Partner Portal - Your Status Page Access Link"
     assert message["To"] == "alice@acme.example"
     assert message["Auto-Submitted"] == "auto-generated"
-    assert message["Message-ID"] and message["Date"]
+    assert message["Message-ID"]
+    assert message["Date"]
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "Hello Alice Martin" in text
@@ -97,8 +98,8 @@ def test_unknown_and_inactive_addresses_get_the_same_answer_and_no_mail(app, cli
 
     assert (other.status_code, other.location) == (registered.status_code, registered.location)
     assert other.get_data() == registered.get_data()
-    assert sorted(h for h in other.headers.keys() if h != "Set-Cookie") == sorted(
-        h for h in registered.headers.keys() if h != "Set-Cookie"
+    assert sorted(h for h in other.headers if h != "Set-Cookie") == sorted(
+        h for h in registered.headers if h != "Set-Cookie"
     )
     assert len(smtp.wait_for(1)) == 1
     requested = audit(app, "partner.login.requested")
