@@ -22,6 +22,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## run: install, migrate the SQLite database, load the demo when empty, serve on :5000
+## with the mail worker beside the web server (both stop together on Ctrl-C)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
@@ -29,6 +30,8 @@ run: install
 	@echo "  Partner Portal: http://127.0.0.1:5000  (development mailbox: http://127.0.0.1:5000/dev/mailbox)"
 	@echo "  Demo partners: alice@acme.example, bob@globex.example, carol@initech.example"
 	@echo
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/flask mail worker & worker=$$!; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## test: install, lint, and run the whole suite

@@ -6,16 +6,20 @@ clear message, and exits non-zero on error without writing anything.
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
-from . import clock, demo, partners
+from . import clock, demo, outbox, partners
 from .extensions import db
 from .models import Partner
 from .security.audit import Requester
@@ -27,6 +31,7 @@ pages_cli = AppGroup("pages", help="Manage status pages.")
 components_cli = AppGroup("components", help="Manage the components of status pages.")
 access_cli = AppGroup("access", help="Grant and revoke partners' access to status pages.")
 demo_cli = AppGroup("demo", help="Demo data.")
+mail_cli = AppGroup("mail", help="Deliver queued email (the outbox).")
 
 
 @contextmanager
@@ -153,7 +158,50 @@ def load_demo(if_empty: bool) -> None:
     click.echo(summary)
 
 
+def describe(outcomes: Counter[str]) -> str:
+    """Return 'sent 3, queued for retry 1, ...' for a delivery run."""
+    labels = {
+        "sent": "sent",
+        "queued": "queued for retry",
+        "skipped": "skipped (no active partner)",
+        "failed": "failed",
+        "dropped": "dropped",
+    }
+    parts = [f"{labels.get(status, status)} {count}" for status, count in sorted(outcomes.items())]
+    return ", ".join(parts) or "nothing was due"
+
+
+@mail_cli.command("send-pending")
+def send_pending() -> None:
+    """Deliver every email that is due now, once, and exit."""
+    click.echo(f"Outbox: {describe(outbox.send_pending())}.")
+
+
+@mail_cli.command("worker")
+@click.option("--batch-size", default=20, show_default=True, help="Jobs claimed at a time.")
+def worker(batch_size: int) -> None:
+    """Deliver queued email continuously until stopped (SIGTERM or Ctrl-C)."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    name = outbox.worker_name()
+    interval = current_app.config["OUTBOX_POLL_INTERVAL"]
+    click.echo(f"Mail worker {name} started; polling every {interval:g} s.")
+    while not stop.is_set():
+        try:
+            outcomes = outbox.send_pending(name, batch_size)
+        except OperationalError as error:
+            # The database is away (restart, failover): wait and carry on.
+            db.session.rollback()
+            click.echo(f"Database unavailable ({error.orig!r}); retrying.", err=True)
+            outcomes = Counter()
+        if outcomes:
+            click.echo(f"{clock.now():%H:%M:%S} {describe(outcomes)}")
+        stop.wait(interval)
+    click.echo("Mail worker stopped.")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (partners_cli, pages_cli, components_cli, access_cli, demo_cli):
+    for group in (partners_cli, pages_cli, components_cli, access_cli, demo_cli, mail_cli):
         app.cli.add_command(group)

@@ -91,6 +91,15 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "MAIL_PASSWORD": environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": environ.get("MAIL_DEFAULT_SENDER", "").strip()
         or f"{app_name} <noreply@{base_host or 'localhost'}>",
+        "MAIL_TIMEOUT": _int(environ, "MAIL_TIMEOUT", 10),
+        # The outbox: how long a job may keep failing before it is dropped, how
+        # retries back off, and when a claim is presumed dead (longer than
+        # any send can take with MAIL_TIMEOUT on each SMTP step).
+        "OUTBOX_MAX_AGE": timedelta(seconds=_int(environ, "OUTBOX_MAX_AGE", 3600)),
+        "OUTBOX_RETRY_BASE": timedelta(seconds=_int(environ, "OUTBOX_RETRY_BASE", 30)),
+        "OUTBOX_RETRY_MAX": timedelta(seconds=_int(environ, "OUTBOX_RETRY_MAX", 900)),
+        "OUTBOX_CLAIM_TIMEOUT": timedelta(seconds=_int(environ, "OUTBOX_CLAIM_TIMEOUT", 300)),
+        "OUTBOX_POLL_INTERVAL": _int(environ, "OUTBOX_POLL_INTERVAL_MS", 1000) / 1000,
         "MAGIC_LINK_LIFETIMES": {
             purpose: timedelta(
                 seconds=_int(

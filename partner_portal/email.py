@@ -1,25 +1,33 @@
-"""Outgoing email: each message is a template folder plus one context function.
+"""Outgoing email: what each message says, and how it leaves.
 
 ``templates/email/<name>/`` holds ``subject.txt``, ``body.txt`` and
-``body.html``. In development with no MAIL_SERVER, messages go to the
-development mailbox (files in the instance folder) and the link is printed
-to the console, so a newcomer can sign in without a mail server.
+``body.html``, with one context function each here. Requests never send
+mail: they enqueue an outbox job (``outbox.py``), and the worker calls the
+job kind's *composer* here, which mints the link at that moment and returns
+the message. Delivery goes to SMTP with short timeouts, or, in development
+with no MAIL_SERVER, to the development mailbox (files in the instance
+folder), printing the link to the console.
 """
 
 from __future__ import annotations
 
+import smtplib
+import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formatdate, make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from flask_mail import Message
+from flask_mail import Connection, Message
 
 from . import clock
 from .dev import mailbox
-from .extensions import mail
-from .models import Partner
+from .models import OutboxJob, Partner
+from .partners import find_partner
+from .security import tokens
+from .security.purposes import Purpose
 
 
 @dataclass(frozen=True)
@@ -57,19 +65,58 @@ def build_message(to: str, rendered: RenderedEmail) -> Message:
     return message
 
 
-def deliver(message: Message, *, link: str | None = None) -> None:
-    """Send ``message`` through SMTP, or to the development mailbox when there is no server."""
+@dataclass(frozen=True)
+class Composed:
+    """A message ready to send, and the link it carries (for the development console)."""
+
+    message: Message
+    link: str | None = None
+    token_id: int | None = None
+
+
+class TimeoutConnection(Connection):
+    """Flask-Mail's connection with a socket timeout, so a stalled server cannot hang a worker."""
+
+    def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
+        state = self.mail
+        timeout = current_app.config["MAIL_TIMEOUT"]
+        context = ssl.create_default_context()
+        host: smtplib.SMTP | smtplib.SMTP_SSL
+        if state.use_ssl:
+            host = smtplib.SMTP_SSL(state.server, state.port, timeout=timeout, context=context)
+        else:
+            host = smtplib.SMTP(state.server, state.port, timeout=timeout)
+        if state.use_tls:
+            host.starttls(context=context)
+        if state.username and state.password:
+            host.login(state.username, state.password)
+        return host
+
+    def __exit__(self, exc_type, exc_value, tb) -> None:  # noqa: ANN001
+        """Say QUIT after a success; after a failure just close, keeping the real error."""
+        if self.host is None:
+            return
+        if exc_type is None:
+            self.host.quit()
+        else:
+            self.host.close()
+
+
+def send(composed: Composed) -> None:
+    """Hand a message to SMTP (raising on failure), or to the development mailbox."""
+    message = composed.message
     if current_app.config["MAIL_TO_DEV_MAILBOX"]:
         mailbox.store(message.as_bytes())
-        if link:
+        if composed.link:
             # Development only (production refuses to start without MAIL_SERVER).
             print(
                 f"\n  [development mailbox] {message.subject} for {', '.join(message.recipients)}"
-                f"\n  {link}\n",
+                f"\n  {composed.link}\n",
                 flush=True,
             )
         return
-    mail.send(message)
+    with TimeoutConnection(current_app.extensions["mail"]) as connection:
+        connection.send(message)
 
 
 def login_link_context(partner: Partner, link: str, lifetime: timedelta) -> dict[str, object]:
@@ -82,11 +129,36 @@ def login_link_context(partner: Partner, link: str, lifetime: timedelta) -> dict
     }
 
 
-def send_login_link(partner: Partner, raw_token: str, lifetime: timedelta) -> None:
-    """Email a partner their sign-in link."""
-    link = f"{current_app.config['PORTAL_BASE_URL']}/partner/verify/{raw_token}"
+def compose_login_link(job: OutboxJob) -> Composed | None:
+    """Mint a login link for the job's address, if it (still) belongs to an active partner.
+
+    Unknown and inactive addresses are enqueued exactly like registered ones,
+    so the request does the same work either way; they end here, unsent.
+    """
+    partner = find_partner(job.recipient)
+    if partner is None or not partner.is_active:
+        return None
+    lifetime = current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.LOGIN]
+    details = job.details or {}
+    minted = tokens.mint_token(
+        email=partner.email,
+        purpose=Purpose.LOGIN,
+        lifetime=lifetime,
+        partner_id=partner.id,
+        redirect_to=job.redirect_to,
+        ip_address=details.get("ip_address"),
+        user_agent=details.get("user_agent"),
+        details={"outbox_job_id": job.id},
+    )
+    link = f"{current_app.config['PORTAL_BASE_URL']}/partner/verify/{minted.raw}"
     rendered = render("login_link", **login_link_context(partner, link, lifetime))
-    deliver(build_message(partner.email, rendered), link=link)
+    return Composed(build_message(partner.email, rendered), link=link, token_id=minted.token.id)
+
+
+# Every kind of outbox job, and the function that composes its message.
+COMPOSERS: dict[str, Callable[[OutboxJob], Composed | None]] = {
+    "login_link": compose_login_link,
+}
 
 
 def describe_duration(duration: timedelta) -> str:

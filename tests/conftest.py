@@ -7,7 +7,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -32,6 +32,9 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self._arrived = threading.Condition()
+        # Requests only queue mail; this runs the outbox once, as
+        # `flask mail send-pending` would (set by the app fixture).
+        self.run_outbox: Callable[[], object] = lambda: None
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
@@ -41,8 +44,15 @@ class Inbox:
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
+    def delivered(self) -> list[EmailMessage]:
+        """Deliver what the outbox holds now, then return every message received."""
+        self.run_outbox()
+        with self._arrived:
+            return list(self.messages)
+
     def wait_for(self, count: int, timeout: float = 5.0) -> list[EmailMessage]:
-        """Wait until ``count`` messages have arrived; return them all."""
+        """Deliver the outbox, then wait until ``count`` messages have arrived; return them."""
+        self.run_outbox()
         deadline = time.monotonic() + timeout
         with self._arrived:
             while len(self.messages) < count:
@@ -121,7 +131,7 @@ def app(
     tmp_path, migrated_template: str, smtp_server, clock, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Flask]:
     """A portal on its own migrated SQLite database, mailing the real test SMTP server."""
-    controller, _ = smtp_server
+    controller, inbox = smtp_server
     database = tmp_path / "portal.sqlite"
     shutil.copyfile(migrated_template, database)
     monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / "instance"))
@@ -137,10 +147,20 @@ def app(
             "MAIL_DEFAULT_SENDER": "Partner Portal <noreply@portal.example>",
         }
     )
+    inbox.run_outbox = lambda: run_outbox(app)
     yield app
+    inbox.run_outbox = lambda: None
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def run_outbox(app: Flask):  # noqa: ANN201 - Counter
+    """Deliver every due outbox job once, in-process (what `flask mail send-pending` does)."""
+    from partner_portal import outbox
+
+    with app.app_context():
+        return outbox.send_pending("test-worker")
 
 
 @pytest.fixture

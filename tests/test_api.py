@@ -41,7 +41,7 @@ def test_request_login_rejects_invalid_email(client, smtp, body):
     response = client.post("/api/partner/auth/request-login", json=body)
     assert response.status_code == 400
     assert response.json == {"error": "Invalid email address"}
-    assert smtp.messages == []
+    assert smtp.delivered() == []
 
 
 def test_request_login_sends_the_link(client, smtp, alice):
@@ -68,7 +68,7 @@ def test_json_posts_from_another_site_are_refused(client, smtp, alice):
     )
     assert cross_origin.status_code == cross_site.status_code == 403
     assert form_post.status_code == text_plain.status_code == 415
-    assert smtp.messages == []
+    assert smtp.delivered() == []
     same_origin = client.post(
         "/api/partner/auth/request-login",
         json={"email": "alice@acme.example"},

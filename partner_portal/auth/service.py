@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import smtplib
-
 from flask import current_app
 
-from .. import clock
-from ..email import send_login_link
+from .. import clock, outbox
 from ..extensions import db
 from ..models import Partner
 from ..partners import canonical_email, find_partner
@@ -22,61 +19,37 @@ def login_lifetime():  # noqa: ANN201 - timedelta
 
 
 def request_login_link(raw_email: str, requester: Requester, next_path: str | None) -> None:
-    """Email a sign-in link if the address belongs to an active partner; say nothing either way.
+    """Queue a sign-in link for an address; say nothing about whether it is registered.
 
-    Unknown and inactive addresses are audited (flagged) but never told apart
-    from registered ones in the response.
+    Registered, unknown and inactive addresses take exactly the same path (one
+    lookup, one audit event, one outbox job, one commit) and no mail is sent
+    here, so neither the answer nor its timing tells them apart. The worker
+    sends only to active partners. Unknown and inactive requests are flagged
+    in the audit log, which the requester never sees.
     """
     email = canonical_email(raw_email)
     partner = find_partner(email)
-    if partner is None or not partner.is_active:
-        record(
-            "partner.login.requested",
-            requester,
-            severity=Severity.WARNING,
-            partner_id=partner.id if partner else None,
-            email=email,
-            details={"sent": False, "reason": "inactive" if partner else "unknown_email"},
-        )
-        db.session.commit()
-        return
-    lifetime = login_lifetime()
-    minted = tokens.mint_token(
-        email=email,
-        purpose=Purpose.LOGIN,
-        lifetime=lifetime,
-        partner_id=partner.id,
-        redirect_to=next_path,
-        ip_address=requester.ip_address,
-        user_agent=requester.user_agent,
-    )
+    is_known = partner is not None and partner.is_active
     record(
         "partner.login.requested",
         requester,
-        partner_id=partner.id,
+        severity=Severity.INFO if is_known else Severity.WARNING,
+        partner_id=partner.id if partner else None,
         email=email,
-        details={"sent": True, "token_id": minted.token.id},
+        details={
+            "known": is_known,
+            "reason": None if is_known else ("inactive" if partner else "unknown_email"),
+        },
+    )
+    outbox.enqueue(
+        "login_link",
+        email,
+        requester,
+        partner_id=partner.id if partner else None,
+        purpose=Purpose.LOGIN.value,
+        redirect_to=next_path,
     )
     db.session.commit()
-    try:
-        send_login_link(partner, minted.raw, lifetime)
-    except (OSError, smtplib.SMTPException) as error:
-        # The requester is told the same thing regardless; the failure is
-        # for the operators, in the log and the audit trail.
-        current_app.logger.error("login link email to partner %s failed: %r", partner.id, error)
-        record(
-            "email.failed",
-            requester,
-            severity=Severity.CRITICAL,
-            partner_id=partner.id,
-            email=email,
-            details={
-                "kind": "login_link",
-                "token_id": minted.token.id,
-                "error": type(error).__name__,
-            },
-        )
-        db.session.commit()
 
 
 def confirm_login(token_id: int, requester: Requester) -> tuple[Partner, str | None]:
