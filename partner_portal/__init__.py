@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     check_config(app.config)
 
+    register_logging(app)
     register_proxy(app)
     register_extensions(app)
     register_sessions(app)
@@ -35,6 +36,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def register_logging(app: Flask) -> None:
+    """Redact link tokens from the app's and the servers' access logs."""
+    from .security import redaction
+
+    redaction.install(app.logger.name, "werkzeug", "gunicorn.access", "gunicorn.error")
 
 
 def register_proxy(app: Flask) -> None:
