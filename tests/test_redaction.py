@@ -60,5 +60,4 @@ def test_nothing_the_app_logs_while_signing_in_contains_the_token(app, client, s
     confirm(client, token)
     client.get(f"/partner/verify/{token}")  # reuse: a failure that is logged and audited
     ours = [r for r in caplog.records if not r.name.startswith("mail.log")]  # the test SMTP server
-    assert ours
     assert not [r.getMessage() for r in ours if token in r.getMessage()]
