@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app.py
 
-.PHONY: run test lint format bench clean install install-dev
+.PHONY: run test lint format bench bench-mail clean install install-dev
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,7 @@ format: install-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## bench-mail: POST /partner/login with healthy/stalled/dead mail, and worker throughput
+bench-mail: install-dev
+	$(BIN)/python bench/mail_path.py

@@ -18,6 +18,7 @@ from partner_portal import messages
 from partner_portal.extensions import db
 from partner_portal.models import AuditEvent, MagicLinkToken, OutboxJob, OutboxStatus, Partner
 
+from .conftest import FROZEN_AT as FROZEN_START
 from .conftest import free_port, run_outbox
 from .helpers import add_partner, confirm, request_link, token_from
 
@@ -351,3 +352,33 @@ def test_login_page_answer_is_unchanged_during_an_outage(app, client, smtp, alic
     response = request_link(client, "alice@acme.example")
     assert response.location == "/partner/login/sent"
     assert messages.LOGIN_LINK_REQUESTED in client.get(response.location).get_data(as_text=True)
+
+
+def test_a_burst_during_a_one_minute_outage_gets_everyone_exactly_one_working_link(
+    app, smtp, clock
+):
+    emails = [f"partner{i}@acme.example" for i in range(12)]
+    for email in emails:
+        add_partner(app, email, name=email.split("@")[0])
+    point_mail_at(app, free_port())  # the mail server goes down
+
+    for email in emails:  # the burst: every request answers at once, as usual
+        assert request_link(app.test_client(), email).location == "/partner/login/sent"
+    while clock.at < FROZEN_START + timedelta(minutes=1):
+        run_outbox(app)  # the worker keeps trying
+        clock.advance(seconds=10)
+    assert smtp.messages == []
+
+    point_mail_at(app, app.config["MAIL_PORT"])  # back after a minute
+    for _ in range(12):
+        clock.advance(seconds=10)
+        run_outbox(app)
+    received = smtp.wait_for(len(emails))
+    assert sorted(message["To"] for message in received) == sorted(emails)  # one each
+    for message in received:
+        browser = app.test_client()
+        assert confirm(browser, token_from(message)).location == "/partner/dashboard"
+    story = [action for action, _ in audit_actions(app, "")]
+    assert story.count("partner.login.requested") == len(emails)
+    assert story.count("email.sent") == len(emails)
+    assert story.count("partner.login") == len(emails)
