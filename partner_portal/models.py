@@ -335,3 +335,14 @@ class OutboxJob(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
     last_reply_code: Mapped[int | None] = mapped_column(Integer)
+
+
+class RateLimit(db.Model):
+    """How many hits one key has had in the current window of one named limit."""
+
+    __tablename__ = "rate_limits"
+
+    key_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
