@@ -18,8 +18,14 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The browser checks' tools (axe-core, vnu-jar), from the npm registry, when npm is present.
+tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix tests/browser --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility and HTML checks will be skipped"; fi
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev tests/browser/node_modules/.installed
 
 ## run: install, migrate the SQLite database, load the demo when empty, serve on :5000
 ## with the mail worker beside the web server (both stop together on Ctrl-C)

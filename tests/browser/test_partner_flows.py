@@ -1,0 +1,131 @@
+"""A partner's whole journey, in Chromium, against the real server and a real SMTP server."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+
+from partner_portal import clock, messages, partners
+from partner_portal.extensions import db
+from partner_portal.models import ComponentStatus, Incident, IncidentImpact, IncidentStatus
+from partner_portal.security import tokens
+from partner_portal.security.purposes import Purpose
+
+LINK = re.compile(r"http://127\.0\.0\.1:\d+/partner/verify/[A-Za-z0-9_-]{43}")
+
+
+def message_for(smtp, email: str, timeout: float = 10.0):  # noqa: ANN001, ANN201
+    """Wait for the next message to ``email`` and return it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in reversed(smtp.messages):
+            if message["To"] == email:
+                return message
+        time.sleep(0.05)
+    raise AssertionError(f"no message to {email}")
+
+
+def link_in(message) -> str:  # noqa: ANN001
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    return LINK.search(text).group(0)
+
+
+@pytest.fixture(scope="module")
+def seeded(live_portal):
+    """Dana can see the Checkout page (one degraded component, an open incident)."""
+    with live_portal.app.app_context():
+        dana = partners.add_partner("dana@acme.example", name="Dana Scully", company="Acme")
+        erin = partners.add_partner("erin@acme.example", name="Erin Brock", company="Acme")
+        page = partners.add_page("checkout", name="Checkout", description="Carts and payments.")
+        partners.add_component(page, "Cart", ComponentStatus.OPERATIONAL)
+        partners.add_component(page, "Payments", ComponentStatus.DEGRADED_PERFORMANCE)
+        hidden = partners.add_page("internal-tools", name="Internal Tools")
+        partners.grant_access(dana, page)
+        partners.grant_access(erin, hidden)
+        db.session.add(
+            Incident(
+                page=page,
+                title="Slow payment confirmations",
+                impact=IncidentImpact.MINOR,
+                status=IncidentStatus.MONITORING,
+                started_at=clock.now() - timedelta(minutes=30),
+                updated_at=clock.now(),
+            )
+        )
+        db.session.commit()
+    return live_portal
+
+
+def request_link(page, portal, email: str) -> None:  # noqa: ANN001
+    page.goto(portal.path("/partner/login"))
+    page.get_by_label("Email address").fill(email)
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+
+
+def test_partner_signs_in_sees_their_pages_and_signs_out(page, seeded, smtp):
+    request_link(page, seeded, "dana@acme.example")
+    assert messages.LOGIN_LINK_REQUESTED in page.content()
+
+    link = link_in(message_for(smtp, "dana@acme.example"))
+    page.goto(link)
+    assert page.url == seeded.path("/partner/verify")  # the token left the address bar
+    assert "Dana Scully" in page.inner_text("main")
+    page.get_by_role("button", name="Sign in").click()
+
+    page.wait_for_url(seeded.path("/partner/dashboard"))
+    cards = page.locator(".page-card h2")
+    assert cards.all_inner_texts() == ["Checkout"]  # not Internal Tools
+    assert "Degraded performance" in page.inner_text(".page-card")
+    page.get_by_role("link", name="Checkout").click()
+
+    page.wait_for_url(seeded.path("/partner/status/checkout"))
+    rows = page.locator("table.components tbody tr").all_inner_texts()
+    assert [row.split("\t")[0] for row in rows] == ["Cart", "Payments"]
+    assert "Slow payment confirmations" in page.inner_text("main")
+    assert page.goto(seeded.path("/partner/status/internal-tools")).status == 404
+
+    page.goto(seeded.path("/partner/dashboard"))
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(seeded.path("/partner/login"))
+    assert messages.SIGNED_OUT in page.inner_text(".flashes")
+    page.goto(seeded.path("/partner/dashboard"))
+    assert page.url.startswith(seeded.path("/partner/login"))
+
+
+def test_a_used_link_is_refused_and_offers_a_fresh_one(page, seeded, smtp):
+    request_link(page, seeded, "dana@acme.example")
+    link = link_in(message_for(smtp, "dana@acme.example"))
+    page.goto(link)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(seeded.path("/partner/dashboard"))
+
+    other = page.context.browser.new_context().new_page()
+    other.goto(link)
+    assert other.url == seeded.path("/partner/login")
+    assert messages.LINK_USED in other.inner_text(".flashes")
+    assert other.get_by_label("Email address").input_value() == "dana@acme.example"
+    other.context.close()
+
+
+def test_an_expired_link_lands_on_login_with_one_click_to_a_new_one(page, seeded, smtp):
+    with seeded.app.app_context():
+        partner = partners.get_partner("erin@acme.example")
+        minted = tokens.mint_token(
+            email=partner.email,
+            purpose=Purpose.LOGIN,
+            lifetime=timedelta(seconds=1),
+            partner_id=partner.id,
+        )
+        minted.token.expires_at = clock.now() - timedelta(minutes=1)
+        db.session.commit()
+    page.goto(seeded.path(f"/partner/verify/{minted.raw}"))
+    assert page.url == seeded.path("/partner/login")
+    assert messages.LINK_EXPIRED in page.inner_text(".flashes")
+    assert smtp.messages == []  # never sent by itself
+    page.get_by_role("button", name="Email me a sign-in link").click()  # the one click
+    page.get_by_role("heading", name="Check your email").wait_for()
+    assert message_for(smtp, "erin@acme.example")["Subject"].endswith("Access Link")
