@@ -94,11 +94,17 @@ def live_portal(tmp_path_factory, migrated_template, smtp_server) -> Iterator[Li
     logs = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "app:app"],
-        cwd=ROOT, env=env, stdout=logs, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=logs,
+        stderr=subprocess.STDOUT,
     )
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "mail", "worker"],
-        cwd=ROOT, env=env, stdout=logs, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=logs,
+        stderr=subprocess.STDOUT,
     )
     app = create_app(
         {
@@ -109,6 +115,7 @@ def live_portal(tmp_path_factory, migrated_template, smtp_server) -> Iterator[Li
             "MAIL_TO_DEV_MAILBOX": False,
         }
     )
+    app.instance_path = str(folder / "instance")  # share the server's development mailbox
     try:
         wait_until_up(url + "/partner/login", web)
         yield LivePortal(url=url, database=str(database), app=app)
