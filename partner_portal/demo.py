@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
 
 from . import clock, partners
 from .extensions import db
-from .models import ComponentStatus, Incident, IncidentImpact, IncidentStatus, IncidentUpdate
+from .models import (
+    Component,
+    ComponentStatus,
+    ComponentStatusEvent,
+    Incident,
+    IncidentImpact,
+    IncidentStatus,
+    IncidentUpdate,
+)
 
 DEMO_PARTNERS = [
     ("alice@acme.example", "Alice Martin", "Acme Logistics"),
@@ -54,6 +64,57 @@ DEMO_GRANTS = {
 }
 
 
+# Past trouble for the history bars: (component, days ago, hours it lasted, status).
+DEMO_PAST = {
+    "Webhooks": [
+        (61, 5, ComponentStatus.DEGRADED_PERFORMANCE),
+        (12, 30, ComponentStatus.MAJOR_OUTAGE),
+    ],
+    "Card authorisation": [(33, 3, ComponentStatus.PARTIAL_OUTAGE)],
+    "Nightly exports": [(20, 8, ComponentStatus.UNDER_MAINTENANCE)],
+    "Dublin (eu-west)": [(3, 2, ComponentStatus.DEGRADED_PERFORMANCE)],
+}
+
+
+def add_history(component: Component, status_now: ComponentStatus, now: datetime) -> None:
+    """Give a demo component 120 days of history ending in ``status_now``."""
+    (created,) = component_events(component)
+    created.started_at = now - timedelta(days=120)
+    for days_ago, hours, status in DEMO_PAST.get(component.name, []):
+        began = now - timedelta(days=days_ago)
+        db.session.add_all(
+            [
+                ComponentStatusEvent(
+                    component_id=component.id,
+                    status=status,
+                    previous_status=ComponentStatus.OPERATIONAL,
+                    started_at=began,
+                ),
+                ComponentStatusEvent(
+                    component_id=component.id,
+                    status=ComponentStatus.OPERATIONAL,
+                    previous_status=status,
+                    started_at=began + timedelta(hours=hours),
+                ),
+            ]
+        )
+    if status_now != ComponentStatus.OPERATIONAL:
+        partners.set_component_status(component, status_now)
+        # The current trouble began within the hour.
+        component_events(component)[-1].started_at = now - timedelta(minutes=50)
+
+
+def component_events(component: Component) -> list[ComponentStatusEvent]:
+    db.session.flush()
+    return list(
+        db.session.scalars(
+            select(ComponentStatusEvent)
+            .where(ComponentStatusEvent.component_id == component.id)
+            .order_by(ComponentStatusEvent.started_at, ComponentStatusEvent.id)
+        )
+    )
+
+
 def load() -> str:
     """Add the demo data to the current transaction and return a summary."""
     now = clock.now()
@@ -65,7 +126,8 @@ def load() -> str:
     for slug, name, description, components in DEMO_PAGES:
         page = partners.add_page(slug, name=name, description=description)
         for component_name, status in components:
-            partners.add_component(page, component_name, status)
+            component = partners.add_component(page, component_name, ComponentStatus.OPERATIONAL)
+            add_history(component, status, now)
         pages[slug] = page
     for email, slugs in DEMO_GRANTS.items():
         for slug in slugs:

@@ -346,3 +346,22 @@ class RateLimit(db.Model):
     key: Mapped[str] = mapped_column(String(320), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ComponentStatusEvent(db.Model):
+    """A component entered ``status`` at ``started_at`` (leaving ``previous_status``).
+
+    The history bar on status pages is drawn from these; keeping the previous
+    status on each event lets one query of the last 90 days draw it.
+    """
+
+    __tablename__ = "component_status_events"
+    __table_args__ = (
+        Index("ix_component_status_events_component_id_started_at", "component_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("components.id", ondelete="CASCADE"))
+    status: Mapped[ComponentStatus] = mapped_column(_enum(ComponentStatus))
+    previous_status: Mapped[ComponentStatus | None] = mapped_column(_enum(ComponentStatus))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

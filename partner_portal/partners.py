@@ -15,7 +15,15 @@ from sqlalchemy import delete, select
 
 from . import clock, messages
 from .extensions import db
-from .models import AccessGrant, Component, ComponentStatus, Partner, PartnerSession, StatusPage
+from .models import (
+    AccessGrant,
+    Component,
+    ComponentStatus,
+    ComponentStatusEvent,
+    Partner,
+    PartnerSession,
+    StatusPage,
+)
 from .security import sessions, tokens
 from .security.audit import Requester, Severity, record
 
@@ -187,7 +195,30 @@ def add_component(
     )
     db.session.add(component)
     db.session.flush()
+    db.session.add(
+        ComponentStatusEvent(
+            component_id=component.id, status=status, previous_status=None, started_at=clock.now()
+        )
+    )
     return component
+
+
+def set_component_status(component: Component, status: ComponentStatus) -> bool:
+    """Change a component's status, recording it for the history bar; return whether it changed."""
+    if component.status == status:
+        return False
+    now = clock.now()
+    db.session.add(
+        ComponentStatusEvent(
+            component_id=component.id,
+            status=status,
+            previous_status=component.status,
+            started_at=now,
+        )
+    )
+    component.status = status
+    component.updated_at = now
+    return True
 
 
 def grant_access(partner: Partner, page: StatusPage, until: datetime | None = None) -> AccessGrant:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -18,12 +18,59 @@ from .models import (
     AccessGrant,
     Component,
     ComponentStatus,
+    ComponentStatusEvent,
     Incident,
     IncidentStatus,
     StatusPage,
 )
 
 RECENTLY_RESOLVED = timedelta(days=14)
+HISTORY_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day of a component's history: its worst status that day (None: no data yet)."""
+
+    date: date
+    status: ComponentStatus | None
+
+
+@dataclass(frozen=True)
+class History:
+    """A component's last 90 days, oldest first."""
+
+    days: list[Day]
+
+    @property
+    def counts(self) -> dict[ComponentStatus, int]:
+        """Return how many days ended up in each status (days with data only)."""
+        counts: dict[ComponentStatus, int] = defaultdict(int)
+        for day in self.days:
+            if day.status is not None:
+                counts[day.status] += 1
+        return dict(counts)
+
+    @property
+    def operational_percent(self) -> float | None:
+        """Return the share of days (with data) that were fully operational."""
+        known = [day for day in self.days if day.status is not None]
+        if not known:
+            return None
+        good = sum(1 for day in known if day.status == ComponentStatus.OPERATIONAL)
+        return 100 * good / len(known)
+
+    @property
+    def summary(self) -> str:
+        """Describe the bar in words, for screen readers and for anyone."""
+        counts = self.counts
+        if not counts:
+            return f"No history yet for the last {len(self.days)} days."
+        parts = [
+            f"{count} day{'s' if count != 1 else ''} {status.label.lower()}"
+            for status, count in sorted(counts.items(), key=lambda item: item[0].severity)
+        ]
+        return f"Last {len(self.days)} days: " + ", ".join(parts) + "."
 
 
 @dataclass(frozen=True)
@@ -47,6 +94,7 @@ class PageView:
     open_incidents: list[Incident] = field(default_factory=list)
     resolved_incidents: list[Incident] = field(default_factory=list)
     access_until: datetime | None = None
+    histories: dict[int, History] = field(default_factory=dict)
 
 
 def _grant_is_current(now: datetime):  # noqa: ANN202 - a SQL expression
@@ -142,4 +190,45 @@ def build_page_view(
         open_incidents=[incident for incident in incidents if incident.is_open],
         resolved_incidents=[incident for incident in incidents if not incident.is_open],
         access_until=access_until,
+        histories=histories(components, now),
     )
+
+
+def histories(components: list[Component], now: datetime) -> dict[int, History]:
+    """Return each component's 90-day history, from one query of status events."""
+    today = now.astimezone(UTC).date()
+    first_day = today - timedelta(days=HISTORY_DAYS - 1)
+    window_start = datetime.combine(first_day, time.min, tzinfo=UTC)
+    events: dict[int, list[ComponentStatusEvent]] = defaultdict(list)
+    if components:
+        for event in db.session.scalars(
+            select(ComponentStatusEvent)
+            .where(
+                ComponentStatusEvent.component_id.in_([c.id for c in components]),
+                ComponentStatusEvent.started_at >= window_start,
+                ComponentStatusEvent.started_at <= now,
+            )
+            .order_by(ComponentStatusEvent.started_at, ComponentStatusEvent.id)
+        ):
+            events[event.component_id].append(event)
+    return {c.id: _history(c, events[c.id], first_day, today) for c in components}
+
+
+def _history(
+    component: Component, events: list[ComponentStatusEvent], first_day: date, today: date
+) -> History:
+    # The status at the start of the window: what the first event in it left,
+    # or, with no event in the window, the status it has had all along.
+    current: ComponentStatus | None = events[0].previous_status if events else component.status
+    pending = list(events)
+    days = []
+    day = first_day
+    while day <= today:
+        next_day = day + timedelta(days=1)
+        seen = [current] if current is not None else []
+        while pending and pending[0].started_at.date() < next_day:
+            current = pending.pop(0).status
+            seen.append(current)
+        days.append(Day(date=day, status=worst(seen) if seen else None))
+        day = next_day
+    return History(days=days)

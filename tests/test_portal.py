@@ -95,8 +95,11 @@ def test_status_page_shows_components_open_and_recently_resolved_incidents(app, 
     page = soup(alice.get("/partner/status/payments-api"))
 
     rows = [
-        (row.th.get_text(strip=True), row.td.get_text(strip=True))
-        for row in page.select("table.components tbody tr")
+        (
+            item.select_one(".component-name").get_text(strip=True),
+            item.select_one(".badge").get_text(strip=True),
+        )
+        for item in page.select(".components .component")
     ]
     assert rows == [("Card authorisation", "Degraded performance"), ("Refunds", "Operational")]
     open_section = page.find("section", attrs={"aria-labelledby": "open-heading"})
