@@ -27,6 +27,7 @@ pages_cli = AppGroup("pages", help="Manage status pages.")
 components_cli = AppGroup("components", help="Manage the components of status pages.")
 access_cli = AppGroup("access", help="Grant and revoke partners' access to status pages.")
 demo_cli = AppGroup("demo", help="Demo data.")
+admin_cli = AppGroup("admin", help="Manage staff accounts of the admin console.")
 
 
 @contextmanager
@@ -88,6 +89,28 @@ def deactivate_partner(email: str) -> None:
         partner = partners.get_partner(email)
         partners.deactivate_partner(partner, CLI)
     click.echo(f"Deactivated {partner.email}; their sessions and links are gone.")
+
+
+@partners_cli.command("import")
+@click.argument("csv_file", type=click.File("rb"))
+def import_partners(csv_file) -> None:  # noqa: ANN001 - a binary file
+    """Import partners (email,name,company,pages) from a CSV file: all of them or none."""
+    from .admin import importer
+    from .admin.identity import Actor
+
+    try:
+        text = importer.decode(csv_file.read())
+        with click.progressbar(length=text.count("\n") + 1, label="Checking") as bar:
+            rows = importer.parse(text, progress=lambda _: bar.update(1))
+        with click.progressbar(length=len(rows), label="Importing") as bar:
+            count = importer.apply(rows, Actor(None, CLI), progress=lambda _: bar.update(1))
+    except importer.ImportRejected as rejected:
+        for error in rejected.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(
+            f"Nothing was imported: {len(rejected.errors)} line(s) to fix."
+        ) from None
+    click.echo(f"Imported {count} partner(s).")
 
 
 @pages_cli.command("add")
@@ -153,7 +176,31 @@ def load_demo(if_empty: bool) -> None:
     click.echo(summary)
 
 
+def read_password() -> str:
+    """Prompt twice on a terminal; otherwise read one line from standard input."""
+    stdin = click.get_text_stream("stdin")
+    if stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return stdin.readline().rstrip("\r\n")
+
+
+@admin_cli.command("create")
+@click.argument("email")
+def create_admin(email: str) -> None:
+    """Create a staff account; the password is prompted for (or read from standard input)."""
+    from .admin import service
+    from .security.passwords import WeakPassword
+
+    password = read_password()
+    try:
+        admin = service.create_admin(email, password, CLI)
+    except (partners.InvalidEmail, WeakPassword, service.AdminExists) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created staff account {admin.email} (id {admin.id}). Sign in at /admin/login.")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (partners_cli, pages_cli, components_cli, access_cli, demo_cli):
+    for group in (partners_cli, pages_cli, components_cli, access_cli, demo_cli, admin_cli):
         app.cli.add_command(group)

@@ -19,7 +19,7 @@ from flask_mail import Message
 from . import clock
 from .dev import mailbox
 from .extensions import mail
-from .models import Partner
+from .models import Admin, Partner
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,39 @@ def send_login_link(partner: Partner, raw_token: str, lifetime: timedelta) -> No
     link = f"{current_app.config['PORTAL_BASE_URL']}/partner/verify/{raw_token}"
     rendered = render("login_link", **login_link_context(partner, link, lifetime))
     deliver(build_message(partner.email, rendered), link=link)
+
+
+def invitation_context(partner: Partner, link: str, lifetime: timedelta) -> dict[str, object]:
+    """Return what the invitation email says."""
+    return {
+        "name": partner.name,
+        "company": partner.company,
+        "link": link,
+        "expires_in": describe_duration(lifetime),
+    }
+
+
+def send_invitation(partner: Partner, raw_token: str, lifetime: timedelta) -> None:
+    """Email a partner their invitation (a signup link)."""
+    link = f"{current_app.config['PORTAL_BASE_URL']}/partner/signup/{raw_token}"
+    rendered = render("invitation", **invitation_context(partner, link, lifetime))
+    deliver(build_message(partner.email, rendered), link=link)
+
+
+def admin_password_reset_context(admin: Admin, link: str, lifetime: timedelta) -> dict[str, object]:
+    """Return what the staff password reset email says."""
+    return {
+        "email": admin.email,
+        "link": link,
+        "expires_in": describe_duration(lifetime),
+    }
+
+
+def send_admin_password_reset(admin: Admin, raw_token: str, lifetime: timedelta) -> None:
+    """Email an admin a link to set a new password."""
+    link = f"{current_app.config['PORTAL_BASE_URL']}/admin/password-reset/{raw_token}"
+    rendered = render("admin_password_reset", **admin_password_reset_context(admin, link, lifetime))
+    deliver(build_message(admin.email, rendered), link=link)
 
 
 def describe_duration(duration: timedelta) -> str:
