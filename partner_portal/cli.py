@@ -6,6 +6,7 @@ clear message, and exits non-zero on error without writing anything.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -178,10 +179,9 @@ def load_demo(if_empty: bool) -> None:
 
 def read_password() -> str:
     """Prompt twice on a terminal; otherwise read one line from standard input."""
-    stdin = click.get_text_stream("stdin")
-    if stdin.isatty():
+    if sys.stdin.isatty():
         return click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    return stdin.readline().rstrip("\r\n")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @admin_cli.command("create")
