@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import delete, func, or_, select
+from wtforms.fields.choices import SelectChoice
 
 from .. import clock, invitations, partners
 from ..extensions import db
@@ -287,14 +288,14 @@ def revoke_access(actor: Actor, grant: AccessGrant) -> None:
     db.session.commit()
 
 
-def grant_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """Return the (id, label) choices of partners and of pages for a grant form."""
+def grant_choices() -> tuple[list[SelectChoice], list[SelectChoice]]:
+    """Return the options of partners and of pages for a grant form."""
     people = [
-        (partner.id, f"{partner.name} <{partner.email}>")
+        SelectChoice(str(partner.id), f"{partner.name} <{partner.email}>")
         for partner in db.session.scalars(select(Partner).order_by(Partner.name, Partner.email))
     ]
     pages = [
-        (page.id, f"{page.name} ({page.slug})")
+        SelectChoice(str(page.id), f"{page.name} ({page.slug})")
         for page in db.session.scalars(select(StatusPage).order_by(StatusPage.name))
     ]
     return people, pages

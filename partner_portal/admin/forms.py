@@ -19,6 +19,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from .. import clock, messages
@@ -70,9 +71,11 @@ def not_past(form: FlaskForm, field: DayField) -> None:
         raise ValidationError(messages.DATE_IN_PAST)
 
 
-def choices(enum_class: type, exclude: tuple = ()) -> list[tuple[str, str]]:
-    """Return (value, label) pairs of an enum's members."""
-    return [(member.value, member.label) for member in enum_class if member not in exclude]
+def choices(enum_class: type, exclude: tuple = ()) -> list[SelectChoice]:
+    """Return the options of a select listing an enum's members."""
+    return [
+        SelectChoice(member.value, member.label) for member in enum_class if member not in exclude
+    ]
 
 
 # -- staff sign-in -------------------------------------------------------------
@@ -141,10 +144,8 @@ class PartnerForm(FlaskForm):
         validators=[InputRequired(messages.INVALID_EMAIL), valid_email],
         render_kw={"spellcheck": "false"},
     )
-    name = StringField(
-        "Name", validators=[InputRequired(messages.REQUIRED), Length(max=200), clean("Name")]
-    )
-    company = StringField("Company", validators=[Optional(), Length(max=200), clean("Company")])
+    name = StringField("Name", validators=[InputRequired(messages.REQUIRED), clean("Name")])
+    company = StringField("Company", validators=[Optional(), clean("Company")])
     submit = SubmitField("Create partner")
 
 
@@ -153,10 +154,8 @@ class InviteForm(PartnerForm):
 
 
 class PartnerEditForm(FlaskForm):
-    name = StringField(
-        "Name", validators=[InputRequired(messages.REQUIRED), Length(max=200), clean("Name")]
-    )
-    company = StringField("Company", validators=[Optional(), Length(max=200), clean("Company")])
+    name = StringField("Name", validators=[InputRequired(messages.REQUIRED), clean("Name")])
+    company = StringField("Company", validators=[Optional(), clean("Company")])
     submit = SubmitField("Save")
 
 
@@ -183,17 +182,13 @@ class PageForm(FlaskForm):
         validators=[InputRequired(messages.REQUIRED), Length(max=64)],
         render_kw={"spellcheck": "false"},
     )
-    name = StringField(
-        "Name", validators=[InputRequired(messages.REQUIRED), Length(max=200), clean("Name")]
-    )
+    name = StringField("Name", validators=[InputRequired(messages.REQUIRED), clean("Name")])
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
     submit = SubmitField("Create page")
 
 
 class PageEditForm(FlaskForm):
-    name = StringField(
-        "Name", validators=[InputRequired(messages.REQUIRED), Length(max=200), clean("Name")]
-    )
+    name = StringField("Name", validators=[InputRequired(messages.REQUIRED), clean("Name")])
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
     submit = SubmitField("Save")
 
@@ -201,7 +196,7 @@ class PageEditForm(FlaskForm):
 class ComponentForm(FlaskForm):
     name = StringField(
         "Component name",
-        validators=[InputRequired(messages.REQUIRED), Length(max=200), clean("Component name")],
+        validators=[InputRequired(messages.REQUIRED), clean("Component name")],
     )
     status = SelectField("Status", choices=choices(ComponentStatus))
     submit = SubmitField("Save")
@@ -213,9 +208,7 @@ class MoveForm(FlaskForm):
 
 
 class IncidentForm(FlaskForm):
-    title = StringField(
-        "Title", validators=[InputRequired(messages.REQUIRED), Length(max=200), clean("Title")]
-    )
+    title = StringField("Title", validators=[InputRequired(messages.REQUIRED), clean("Title")])
     impact = SelectField("Impact", choices=choices(IncidentImpact), default="minor")
     status = SelectField(
         "Status", choices=choices(IncidentStatus, exclude=(IncidentStatus.RESOLVED,))
@@ -228,9 +221,7 @@ class IncidentForm(FlaskForm):
 
 
 class IncidentEditForm(FlaskForm):
-    title = StringField(
-        "Title", validators=[InputRequired(messages.REQUIRED), Length(max=200), clean("Title")]
-    )
+    title = StringField("Title", validators=[InputRequired(messages.REQUIRED), clean("Title")])
     impact = SelectField("Impact", choices=choices(IncidentImpact))
     submit = SubmitField("Save")
 
@@ -265,7 +256,9 @@ class AuditFilterForm(FlaskForm):
     partner = StringField("Partner (email or id)", validators=[Optional(), Length(max=320)])
     admin = StringField("Admin (email or id)", validators=[Optional(), Length(max=320)])
     severity = SelectField(
-        "Severity", choices=[("", "Any")] + [(s.value, s.value.capitalize()) for s in Severity]
+        "Severity",
+        choices=[SelectChoice("", "Any")]
+        + [SelectChoice(s.value, s.value.capitalize()) for s in Severity],
     )
     since = DayField("From (day)", validators=[Optional()])
     until = DayField("To (day, inclusive)", validators=[Optional()])
@@ -276,4 +269,3 @@ class AuditFilterForm(FlaskForm):
         since: date | None = self.since.data
         if field.data is not None and since is not None and field.data < since:
             raise ValidationError("The end day is before the start day.")
-

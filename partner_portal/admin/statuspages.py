@@ -29,9 +29,7 @@ MAX_DESCRIPTION = 2000
 MAX_MESSAGE = 5000
 
 
-def audit(
-    action: str, actor: Actor, severity: Severity = Severity.INFO, **details: object
-) -> None:
+def audit(action: str, actor: Actor, severity: Severity = Severity.INFO, **details: object) -> None:
     """Record ``admin.<action>`` with the admin as actor."""
     record(
         f"admin.{action}",

@@ -22,6 +22,7 @@ from .forms import (
     PageEditForm,
     PageForm,
     ResolveForm,
+    choices,
 )
 from .identity import actor, admin_login_required
 from .views_partners import Page, confirm, render_form
@@ -151,9 +152,7 @@ def edit_component(component_id: int) -> Page:
         statuspages.update_component(actor(), component, form.name.data, form.status.data)
         flash(messages.COMPONENT_UPDATED.format(name=component.name), "success")
         return show(component.page_id)
-    return render_form(
-        "admin/pages/component.html", form, page=component.page, component=component
-    )
+    return render_form("admin/pages/component.html", form, page=component.page, component=component)
 
 
 @bp.post("/components/<int:component_id>/move")
@@ -215,7 +214,7 @@ def show_incident(incident_id: int) -> str:
     incident = get_or_404(Incident, incident_id)
     update_form = IncidentUpdateForm(formdata=None, status=incident.status.value)
     if not incident.is_open:
-        update_form.status.choices = [(s.value, s.label) for s in IncidentStatus]
+        update_form.status.choices = choices(IncidentStatus)
     return render_template(
         "admin/incidents/show.html",
         incident=incident,
@@ -232,7 +231,7 @@ def post_incident_update(incident_id: int) -> Page:
     form = IncidentUpdateForm()
     if not incident.is_open:
         # A resolved incident can be reopened by posting an open status.
-        form.status.choices = [(s.value, s.label) for s in IncidentStatus]
+        form.status.choices = choices(IncidentStatus)
     if form.validate_on_submit():
         statuspages.post_update(actor(), incident, form.status.data, form.message.data)
         flash(messages.INCIDENT_UPDATED.format(title=incident.title), "success")

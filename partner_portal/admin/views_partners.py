@@ -247,8 +247,7 @@ def end_partner_session(partner_id: int, session_id: int) -> Page:
     if request.method == "GET":
         return confirm(
             "End this session?",
-            f"The browser of {partner.email} using this session is signed out on its next "
-            "request.",
+            f"The browser of {partner.email} using this session is signed out on its next request.",
             "End session",
             url_for(".show_partner", partner_id=partner.id),
         )
