@@ -65,9 +65,7 @@ def test_granting_from_the_partner_page_until_a_date(app, client, admin, setup, 
             email="alice@acme.example", page="Payments API", until=" through 2026-12-31"
         )
     ]
-    assert grants(app) == [
-        (setup["partner"], setup["payments"], datetime(2027, 1, 1, tzinfo=UTC))
-    ]
+    assert grants(app) == [(setup["partner"], setup["payments"], datetime(2027, 1, 1, tzinfo=UTC))]
     assert setup["alice"].get("/partner/status/payments-api").status_code == 200
     (event,) = audit_events(app, "admin.access.granted")
     assert event.admin_id == admin
@@ -111,7 +109,9 @@ def test_granting_from_the_page_and_seeing_who_can_see_it(app, client, admin, se
         ({"page_id": "abc"}, "Invalid Choice: could not coerce."),
     ],
 )
-def test_bad_grant_input_is_explained_and_grants_nothing(app, client, admin, setup, fields, expected):
+def test_bad_grant_input_is_explained_and_grants_nothing(
+    app, client, admin, setup, fields, expected
+):
     partner_page = f"/admin/partners/{setup['partner']}"
     data = {"page_id": str(setup["payments"]), "until": ""}
     data.update(fields)
@@ -132,9 +132,7 @@ def test_regranting_changes_the_end_date(app, client, admin, setup):
         "/admin/grants",
         {"page_id": str(setup["payments"]), "until": "2027-03-31"},
     )
-    assert grants(app) == [
-        (setup["partner"], setup["payments"], datetime(2027, 4, 1, tzinfo=UTC))
-    ]
+    assert grants(app) == [(setup["partner"], setup["payments"], datetime(2027, 4, 1, tzinfo=UTC))]
 
 
 def test_revoking_access_after_confirmation(app, client, admin, setup):

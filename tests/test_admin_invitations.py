@@ -109,9 +109,7 @@ def test_reinviting_revokes_the_earlier_invitation(app, client, admin, smtp):
     invite(client)
     first = link_from(smtp.wait_for(1)[0], SIGNUP_PATTERN)
     bob = get_partner(app, "bob@globex.example")
-    response = submit(
-        client, f"/admin/partners/{bob.id}", f"/admin/partners/{bob.id}/invitation"
-    )
+    response = submit(client, f"/admin/partners/{bob.id}", f"/admin/partners/{bob.id}/invitation")
     assert response.location == f"/admin/partners/{bob.id}"
     second = link_from(smtp.wait_for(2)[1], SIGNUP_PATTERN)
     assert first != second
@@ -164,15 +162,11 @@ def test_inviting_an_existing_address_is_a_field_error(app, client, admin, smtp)
     add_partner(app, "alice@acme.example")
     response = invite(client, email="ALICE@acme.example")
     assert response.status_code == 400
-    assert field_errors(response) == [
-        "A partner with the email alice@acme.example already exists."
-    ]
+    assert field_errors(response) == ["A partner with the email alice@acme.example already exists."]
     assert smtp.messages == []
 
 
-def test_a_mail_failure_is_reported_and_the_invitation_can_be_sent_again(
-    app, client, admin, smtp
-):
+def test_a_mail_failure_is_reported_and_the_invitation_can_be_sent_again(app, client, admin, smtp):
     port = app.extensions["mail"].port
     app.extensions["mail"].port = free_port()  # nothing listens there
     response = invite(client)

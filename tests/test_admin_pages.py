@@ -229,7 +229,9 @@ def test_an_incident_from_opening_to_resolution(app, client, admin, alice, clock
     )
     assert "A faulty node is the cause." in partner_view(alice)
 
-    submit(client, f"{show}/edit", f"{show}/edit", {"title": "Card declines in EU", "impact": "minor"})
+    submit(
+        client, f"{show}/edit", f"{show}/edit", {"title": "Card declines in EU", "impact": "minor"}
+    )
     clock.advance(minutes=10)
     resolved = submit(client, show, f"{show}/resolve", {"message": "All cards work again."})
     assert flashes(client.get(resolved.location)) == [

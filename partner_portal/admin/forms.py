@@ -11,7 +11,6 @@ from wtforms import (
     EmailField,
     Field,
     HiddenField,
-    IntegerField,
     PasswordField,
     SearchField,
     SelectField,
@@ -259,10 +258,10 @@ class AuditFilterForm(FlaskForm):
         "Severity",
         choices=[SelectChoice("", "Any")]
         + [SelectChoice(s.value, s.value.capitalize()) for s in Severity],
+        default="",
     )
     since = DayField("From (day)", validators=[Optional()])
     until = DayField("To (day, inclusive)", validators=[Optional()])
-    page = IntegerField(validators=[Optional()], default=1)
 
     def validate_until(self, field: DayField) -> None:
         """Refuse a range that ends before it starts."""
