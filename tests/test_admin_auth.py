@@ -111,6 +111,20 @@ def test_staff_cookie_is_secure_in_production():
     assert config["STAFF_SESSION_LIFETIME"].total_seconds() == 12 * 3600
 
 
+def test_production_refuses_cheap_password_hashing():
+    from partner_portal.config import ConfigError, check_config, load_config
+
+    environ = {
+        "PORTAL_ENV": "production",
+        "SECRET_KEY": "s" * 40,
+        "PORTAL_BASE_URL": "https://status.example.com",
+        "MAIL_SERVER": "smtp.example.com",
+    }
+    check_config(load_config(environ, "/tmp"))
+    with pytest.raises(ConfigError, match="PASSWORD_HASH_MEMORY_KIB"):
+        check_config(load_config({**environ, "PASSWORD_HASH_MEMORY_KIB": "1024"}, "/tmp"))
+
+
 def test_sign_in_rotates_the_session_id_and_never_adopts_a_planted_one(app, client):
     add_admin(app)
     client.set_cookie("oncall.sid", "planted-by-an-attacker", path="/")

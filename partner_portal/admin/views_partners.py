@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from .. import clock, invitations, messages, status
 from ..email import describe_duration
 from ..extensions import db
-from ..models import AccessGrant, StatusPage
+from ..models import AccessGrant, Partner, StatusPage
 from ..partners import DirectoryError, DuplicatePartner, InvalidEmail
 from . import directory, importer, statuspages
 from .blueprint import bp
@@ -28,7 +28,7 @@ from .views_auth import admin_next
 Page = Response | tuple[str, int] | str
 
 
-def partner_or_404(partner_id: int):  # noqa: ANN201 - Partner
+def partner_or_404(partner_id: int) -> Partner:
     """Return the partner or answer 404."""
     partner = directory.get_partner(partner_id)
     if partner is None:
