@@ -35,6 +35,7 @@ run: install
 	@echo
 	@echo "  Partner Portal: http://127.0.0.1:5000  (development mailbox: http://127.0.0.1:5000/dev/mailbox)"
 	@echo "  Demo partners: alice@acme.example, bob@globex.example, carol@initech.example"
+	@echo "  Admin console: http://127.0.0.1:5000/admin  (first create a staff account: .venv/bin/flask admin create EMAIL)"
 	@echo
 	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask mail worker & worker=$$!; \

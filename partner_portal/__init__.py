@@ -59,16 +59,18 @@ def register_extensions(app: Flask) -> None:
     """Bind the extensions to the app."""
     from . import models  # noqa: F401 - the models must be known to Alembic
     from .extensions import csrf, db, mail, migrate
+    from .security import passwords
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     mail.init_app(app)
     csrf.init_app(app)
+    passwords.init_app(app)
 
 
 def register_sessions(app: Flask) -> None:
-    """Give partners their own server-side session store and cookie."""
-    from .models import PartnerSession
+    """Give partners and staff each their own server-side session store and cookie."""
+    from .models import PartnerSession, StaffSession
     from .security.sessions import Realm, RealmSessionInterface, SessionRouter
 
     partner_realm = RealmSessionInterface(
@@ -82,18 +84,35 @@ def register_sessions(app: Flask) -> None:
             path_prefix="",
         ),
     )
-    app.session_interface = SessionRouter(default=partner_realm)
+    router = SessionRouter(default=partner_realm)
+    router.add(
+        RealmSessionInterface(
+            app,
+            Realm(
+                name="staff",
+                cookie_name="oncall.sid",
+                pre_cookie_name="oncall.pre",
+                model=StaffSession,
+                identity_key="admin_id",
+                path_prefix="/admin",
+            ),
+        )
+    )
+    app.session_interface = router
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount each feature."""
-    from . import api, auth, messages, portal, web
+    from . import admin, api, auth, messages, portal, web
+    from .auth import signup
     from .dev import views as dev_views
     from .email import describe_duration
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(signup.bp)
+    app.register_blueprint(admin.bp)
     if not app.config["IS_PRODUCTION"]:
         app.register_blueprint(dev_views.bp)
     web.init_app(app)

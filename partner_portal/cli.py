@@ -7,6 +7,7 @@ clear message, and exits non-zero on error without writing anything.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ components_cli = AppGroup("components", help="Manage the components of status pa
 access_cli = AppGroup("access", help="Grant and revoke partners' access to status pages.")
 demo_cli = AppGroup("demo", help="Demo data.")
 mail_cli = AppGroup("mail", help="Deliver queued email (the outbox).")
+admin_cli = AppGroup("admin", help="Manage staff accounts of the admin console.")
 
 
 @contextmanager
@@ -93,6 +95,28 @@ def deactivate_partner(email: str) -> None:
         partner = partners.get_partner(email)
         partners.deactivate_partner(partner, CLI)
     click.echo(f"Deactivated {partner.email}; their sessions and links are gone.")
+
+
+@partners_cli.command("import")
+@click.argument("csv_file", type=click.File("rb"))
+def import_partners(csv_file) -> None:  # noqa: ANN001 - a binary file
+    """Import partners (email,name,company,pages) from a CSV file: all of them or none."""
+    from .admin import importer
+    from .admin.identity import Actor
+
+    try:
+        text = importer.decode(csv_file.read())
+        with click.progressbar(length=text.count("\n") + 1, label="Checking") as bar:
+            rows = importer.parse(text, progress=lambda _: bar.update(1))
+        with click.progressbar(length=len(rows), label="Importing") as bar:
+            count = importer.apply(rows, Actor(None, CLI), progress=lambda _: bar.update(1))
+    except importer.ImportRejected as rejected:
+        for error in rejected.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(
+            f"Nothing was imported: {len(rejected.errors)} line(s) to fix."
+        ) from None
+    click.echo(f"Imported {count} partner(s).")
 
 
 @pages_cli.command("add")
@@ -201,7 +225,31 @@ def worker(batch_size: int) -> None:
     click.echo("Mail worker stopped.")
 
 
+def read_password() -> str:
+    """Prompt twice on a terminal; otherwise read one line from standard input."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@admin_cli.command("create")
+@click.argument("email")
+def create_admin(email: str) -> None:
+    """Create a staff account; the password is prompted for (or read from standard input)."""
+    from .admin import service
+    from .security.passwords import WeakPassword
+
+    password = read_password()
+    try:
+        admin = service.create_admin(email, password, CLI)
+    except (partners.InvalidEmail, WeakPassword, service.AdminExists) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created staff account {admin.email} (id {admin.id}). Sign in at /admin/login.")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (partners_cli, pages_cli, components_cli, access_cli, demo_cli, mail_cli):
+    groups = (partners_cli, pages_cli, components_cli, access_cli, demo_cli, mail_cli, admin_cli)
+    for group in groups:
         app.cli.add_command(group)

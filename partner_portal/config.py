@@ -113,6 +113,13 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "PARTNER_SESSION_LIFETIME": timedelta(
             seconds=_int(environ, "PARTNER_SESSION_LIFETIME", 86400)
         ),
+        # Staff sessions end 12 hours after sign-in, however busy the shift.
+        "STAFF_SESSION_LIFETIME": timedelta(seconds=_int(environ, "STAFF_SESSION_LIFETIME", 43200)),
+        # Argon2id costs for staff passwords (argon2-cffi's defaults, RFC 9106's
+        # low-memory profile). Raising them upgrades hashes at the next sign-in.
+        "PASSWORD_HASH_TIME_COST": _int(environ, "PASSWORD_HASH_TIME_COST", 3),
+        "PASSWORD_HASH_MEMORY_KIB": _int(environ, "PASSWORD_HASH_MEMORY_KIB", 65536),
+        "PASSWORD_HASH_PARALLELISM": _int(environ, "PASSWORD_HASH_PARALLELISM", 4),
         # Anonymous visitors keep their few bytes of state (CSRF token,
         # flashes, the link being confirmed) in a signed cookie, never a row.
         "PRE_SESSION_LIFETIME": timedelta(hours=1),
@@ -144,3 +151,9 @@ def check_config(config: Mapping[str, Any]) -> None:
         raise ConfigError("PORTAL_BASE_URL must be the public https:// origin in production")
     if not config.get("MAIL_SERVER_CONFIGURED"):
         raise ConfigError("MAIL_SERVER must be set in production")
+    # OWASP's floor for Argon2id: below it, a stolen table is cheap to crack.
+    if config["PASSWORD_HASH_MEMORY_KIB"] < 19456 or config["PASSWORD_HASH_TIME_COST"] < 2:
+        raise ConfigError(
+            "PASSWORD_HASH_MEMORY_KIB must be at least 19456 and PASSWORD_HASH_TIME_COST "
+            "at least 2 in production"
+        )

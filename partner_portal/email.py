@@ -22,10 +22,12 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_mail import Connection, Message
+from sqlalchemy import select
 
 from . import clock
 from .dev import mailbox
-from .models import OutboxJob, Partner
+from .extensions import db
+from .models import Admin, OutboxJob, Partner
 from .partners import find_partner
 from .security import tokens
 from .security.purposes import Purpose
@@ -163,9 +165,77 @@ def compose_login_link(job: OutboxJob) -> Composed | None:
     return Composed(build_message(partner.email, rendered), link=link, token_id=minted.token.id)
 
 
+def invitation_context(partner: Partner, link: str, lifetime: timedelta) -> dict[str, object]:
+    """Return what the invitation email says."""
+    return {
+        "name": partner.name,
+        "company": partner.company,
+        "link": link,
+        "expires_in": describe_duration(lifetime),
+    }
+
+
+def compose_invitation(job: OutboxJob) -> Composed | None:
+    """Mint the invitation (signup) link for a partner who has not accepted yet.
+
+    Earlier invitations are revoked as this one is minted, so only the newest
+    link works, whatever order the jobs were queued in.
+    """
+    partner = db.session.get(Partner, job.partner_id) if job.partner_id else None
+    if partner is None or partner.is_active:
+        return None
+    tokens.revoke_tokens(partner_id=partner.id, purpose=Purpose.SIGNUP)
+    lifetime = current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.SIGNUP]
+    details = job.details or {}
+    minted = tokens.mint_token(
+        email=partner.email,
+        purpose=Purpose.SIGNUP,
+        lifetime=lifetime,
+        partner_id=partner.id,
+        ip_address=details.get("ip_address"),
+        user_agent=details.get("user_agent"),
+        details={"outbox_job_id": job.id},
+    )
+    link = f"{current_app.config['PORTAL_BASE_URL']}/partner/signup/{minted.raw}"
+    rendered = render("invitation", **invitation_context(partner, link, lifetime))
+    return Composed(build_message(partner.email, rendered), link=link, token_id=minted.token.id)
+
+
+def admin_password_reset_context(admin: Admin, link: str, lifetime: timedelta) -> dict[str, object]:
+    """Return what the staff password reset email says."""
+    return {
+        "email": admin.email,
+        "link": link,
+        "expires_in": describe_duration(lifetime),
+    }
+
+
+def compose_admin_password_reset(job: OutboxJob) -> Composed | None:
+    """Mint a password reset link if the address belongs to an active admin."""
+    admin = db.session.scalar(select(Admin).where(Admin.email == job.recipient))
+    if admin is None or not admin.is_active:
+        return None
+    lifetime = current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.PASSWORD_RESET]
+    details = job.details or {}
+    minted = tokens.mint_token(
+        email=admin.email,
+        purpose=Purpose.PASSWORD_RESET,
+        lifetime=lifetime,
+        admin_id=admin.id,
+        ip_address=details.get("ip_address"),
+        user_agent=details.get("user_agent"),
+        details={"outbox_job_id": job.id},
+    )
+    link = f"{current_app.config['PORTAL_BASE_URL']}/admin/password-reset/{minted.raw}"
+    rendered = render("admin_password_reset", **admin_password_reset_context(admin, link, lifetime))
+    return Composed(build_message(admin.email, rendered), link=link, token_id=minted.token.id)
+
+
 # Every kind of outbox job, and the function that composes its message.
 COMPOSERS: dict[str, Callable[[OutboxJob], Composed | None]] = {
     "login_link": compose_login_link,
+    "invitation": compose_invitation,
+    "admin_password_reset": compose_admin_password_reset,
 }
 
 

@@ -80,7 +80,9 @@ def handle_csrf_error(error: CSRFError) -> Response | tuple[Response | str, int]
         return render_error(400)
     flash(messages.FORM_EXPIRED, "error")
     rule = request.url_rule
-    target = request.path if rule is not None and "GET" in (rule.methods or ()) else "/"
+    # Land in the same session realm, or the flash would be lost on the way.
+    home = "/admin/" if request.path.startswith("/admin/") else "/"
+    target = request.path if rule is not None and "GET" in (rule.methods or ()) else home
     return redirect(target, 303)
 
 

@@ -34,3 +34,74 @@ NOT_FOUND = "We could not find that page."
 BAD_REQUEST = "That request could not be understood."
 TOO_LARGE = "That request was too large."
 SERVER_ERROR = "Something went wrong on our side. Please try again in a moment."
+
+# Invitations (the partner's side)
+INVITATION_INVALID = "That invitation link is not valid. Ask your contact for a new invitation."
+INVITATION_EXPIRED = "That invitation link has expired. Ask your contact for a new invitation."
+INVITATION_USED = "That invitation has already been accepted. Sign in below."
+INVITATION_REVOKED = (
+    "That invitation has been replaced or cancelled. Use the newest invitation you received."
+)
+INVITATION_NO_PENDING = "Open the invitation link from your email to continue."
+WELCOME = "Welcome! Your account is active and you are signed in."
+
+# Staff sign-in
+PASSWORD_TOO_SHORT = "Use a password of at least 12 characters."  # noqa: S105 - a sentence
+PASSWORD_TOO_LONG = "That password is too long (at most 1024 characters)."  # noqa: S105
+PASSWORDS_DIFFER = "The two passwords are not the same."
+ADMIN_LOGIN_FAILED = "That email and password do not match a staff account."
+ADMIN_LOGIN_THROTTLED = "Too many failed sign-in attempts. Try again in {wait}."
+ADMIN_LOGIN_REQUIRED = "Please sign in with your staff account to see that page."
+ADMIN_SIGNED_OUT = "You have been signed out of the admin console."
+ADMIN_SESSION_EXPIRED = "Your staff session has ended. Please sign in again."
+ADMIN_RESET_REQUESTED = (
+    "If this email belongs to a staff account, a link to set a new password is on its way."
+)
+ADMIN_RESET_INVALID = "That password reset link is not valid. Request a new one below."
+ADMIN_RESET_EXPIRED = "That password reset link has expired. Request a new one below."
+ADMIN_RESET_USED = "That password reset link has already been used. Request a new one below."
+ADMIN_RESET_REVOKED = "That password reset link has been cancelled. Request a new one below."
+ADMIN_RESET_NO_PENDING = "Open the password reset link from your email to continue."
+ADMIN_RESET_DONE = (
+    "Your password has been changed and every staff session of your account has ended. "
+    "Sign in with the new password."
+)
+
+# Admin console
+REQUIRED = "This field is required."
+INVALID_DATE = "Enter a date like 2027-03-31."
+DATE_IN_PAST = "That date is already past."
+PARTNER_CREATED = "Partner {email} created. They can sign in now."
+PARTNER_UPDATED = "Partner {email} updated."
+PARTNER_DEACTIVATED = (
+    "{email} is deactivated: {sessions} session(s) ended and {links} link(s) revoked."
+)
+PARTNER_REACTIVATED = "{email} is active again."
+PARTNER_ALREADY_ACTIVE = "{email} is already active."
+PARTNER_DELETED = "Partner {email} deleted. Their audit history is kept."
+PARTNER_INVITED = "The invitation to {email} is on its way. Its link works for {lifetime}."
+SESSION_ENDED = "Session ended. That browser is signed out on its next request."
+SESSIONS_ENDED = "{count} session(s) ended."
+LINK_REVOKED_BY_ADMIN = "Link revoked."
+LINK_NOT_OUTSTANDING = "That link was already used, expired or revoked."
+ACCESS_GRANTED = "{email} can now see {page}{until}."
+ACCESS_REVOKED = "{email} can no longer see {page}."
+PAGE_CREATED = "Status page {name} created."
+PAGE_UPDATED = "Status page {name} updated."
+PAGE_DELETED = "Status page {name} deleted."
+COMPONENT_ADDED = "Component {name} added."
+COMPONENT_UPDATED = "Component {name} updated."
+COMPONENT_MOVED = "Component {name} moved."
+COMPONENT_DELETED = "Component {name} deleted."
+INCIDENT_OPENED = "Incident “{title}” opened. Partners who can see the page see it now."
+INCIDENT_UPDATED = "Update posted to “{title}”."
+INCIDENT_EDITED = "Incident “{title}” edited."
+INCIDENT_RESOLVED = "Incident “{title}” resolved."
+INCIDENT_ALREADY_RESOLVED = "That incident is already resolved."
+INCIDENT_DELETED = "Incident “{title}” deleted."
+IMPORT_DONE = "Imported {count} partner(s)."
+IMPORT_FAILED = "Nothing was imported: fix the lines below and upload the file again."
+IMPORT_NO_FILE = "Choose a CSV file to upload."
+
+OUTBOX_RETRIED = "The email to {email} is queued again and will be sent in a moment."
+OUTBOX_NOT_RETRIABLE = "Only failed or dropped emails can be retried."

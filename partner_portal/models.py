@@ -255,7 +255,13 @@ class MagicLinkToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Staff password-reset links belong to an admin instead of a partner.
+    admin_id: Mapped[int | None] = mapped_column(
+        ForeignKey("admins.id", ondelete="CASCADE"), index=True
+    )
+
     partner: Mapped[Partner | None] = relationship()
+    admin: Mapped[Admin | None] = relationship()
 
 
 class AuditEvent(db.Model):
@@ -335,6 +341,40 @@ class OutboxJob(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
     last_reply_code: Mapped[int | None] = mapped_column(Integer)
+
+
+class Admin(db.Model):
+    """A member of staff who runs the portal from ``/admin``; signs in with a password."""
+
+    __tablename__ = "admins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Canonical form only, like partners' addresses.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    # An Argon2id PHC string; the password itself is never stored.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<Admin {self.id}>"
+
+
+class StaffSession(db.Model):
+    """A signed-in admin's server-side session, in its own table, apart from partners'."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(255), unique=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    expiry: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
 
 
 class RateLimit(db.Model):

@@ -123,13 +123,21 @@ def add_partner(email: str, *, name: str, company: str | None = None) -> Partner
     return partner
 
 
-def deactivate_partner(partner: Partner, requester: Requester, admin_id: int | None = None) -> None:
-    """Deactivate a partner: their sessions end and their outstanding links die at once."""
+def deactivate_partner(
+    partner: Partner,
+    requester: Requester,
+    admin_id: int | None = None,
+    action: str = "partner.deactivated",
+) -> tuple[int, int]:
+    """Deactivate a partner: their sessions end and their links die at once.
+
+    Return how many sessions ended and how many links were revoked.
+    """
     partner.is_active = False
     ended = sessions.end_all(PartnerSession, PartnerSession.partner_id, partner.id)
     revoked = tokens.revoke_tokens(partner_id=partner.id)
     record(
-        "partner.deactivated",
+        action,
         requester,
         severity=Severity.WARNING,
         partner_id=partner.id,
@@ -137,6 +145,7 @@ def deactivate_partner(partner: Partner, requester: Requester, admin_id: int | N
         email=partner.email,
         details={"sessions_ended": ended, "links_revoked": revoked},
     )
+    return ended, revoked
 
 
 def find_page(slug: str) -> StatusPage | None:

@@ -13,7 +13,7 @@ from werkzeug.test import TestResponse
 
 from partner_portal import partners
 from partner_portal.extensions import db
-from partner_portal.models import ComponentStatus, Partner, StatusPage
+from partner_portal.models import AuditEvent, ComponentStatus, Partner, StatusPage
 
 LINK_PATTERN = re.compile(r"http://localhost/partner/verify/([A-Za-z0-9_-]+)")
 
@@ -30,11 +30,17 @@ def form_data(response: TestResponse, action: str | None = None) -> dict[str, st
     if action is not None:
         forms = [f for f in forms if f.get("action") == action]
     assert forms, f"no form posting to {action!r}"
-    return {
+    data = {
         field["name"]: field.get("value", "")
         for field in forms[0].find_all("input")
-        if field.get("name") and field.get("type") not in ("submit", "checkbox", "radio")
+        if field.get("name") and field.get("type") not in ("submit", "checkbox", "radio", "file")
     }
+    for area in forms[0].find_all("textarea"):
+        data[area["name"]] = area.get_text()
+    for select in forms[0].find_all("select"):
+        chosen = select.find("option", selected=True) or select.find("option")
+        data[select["name"]] = chosen.get("value", "") if chosen else ""
+    return data
 
 
 def submit(
@@ -136,3 +142,47 @@ def get_page(app: Flask, slug: str) -> StatusPage:
 def cookie(client: FlaskClient, name: str):  # noqa: ANN201
     """Return the client's cookie ``name`` (or None)."""
     return client.get_cookie(name)
+
+
+ADMIN_EMAIL = "ops@portal.example"
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+def add_admin(app: Flask, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> int:
+    """Create a staff account; return its id."""
+    from partner_portal.admin import service
+    from partner_portal.security.audit import SYSTEM
+
+    with app.app_context():
+        return service.create_admin(email, password, SYSTEM).id
+
+
+def admin_sign_in(
+    client: FlaskClient, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD
+) -> TestResponse:
+    """Sign in on the staff login page; return the response to the POST."""
+    return submit(client, "/admin/login", "/admin/login", {"email": email, "password": password})
+
+
+def audit_events(app: Flask, action: str | None = None) -> list[AuditEvent]:
+    """Return the audit events (of one action, if given), oldest first."""
+    with app.app_context():
+        query = db.session.query(AuditEvent).order_by(AuditEvent.id)
+        if action is not None:
+            query = query.filter(AuditEvent.action == action)
+        events = query.all()
+        for event in events:
+            db.session.expunge(event)
+        return events
+
+
+SIGNUP_PATTERN = re.compile(r"http://localhost/partner/signup/([A-Za-z0-9_-]+)")
+RESET_PATTERN = re.compile(r"http://localhost/admin/password-reset/([A-Za-z0-9_-]+)")
+
+
+def link_from(message: EmailMessage, pattern: re.Pattern[str]) -> str:
+    """Return the raw token an email's text part links to with ``pattern``."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    match = pattern.search(text)
+    assert match, text
+    return match.group(1)

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from .. import clock
 from ..extensions import db
-from ..models import MagicLinkToken, Partner
+from ..models import Admin, MagicLinkToken, Partner
 from .purposes import Purpose
 
 __all__ = ["Purpose"]
@@ -63,7 +63,7 @@ class LinkWrongPurpose(MagicLinkError):
 
 
 class UserNotFound(MagicLinkError):
-    """The link's partner no longer exists or is not active."""
+    """The link's partner (or admin) no longer exists or is not active."""
 
     reason = "user_not_found"
 
@@ -104,6 +104,7 @@ def mint_token(
     purpose: Purpose,
     lifetime: timedelta,
     partner_id: int | None = None,
+    admin_id: int | None = None,
     redirect_to: str | None = None,
     details: dict[str, Any] | None = None,
     ip_address: str | None = None,
@@ -116,6 +117,7 @@ def mint_token(
         token_hash=hash_token(raw),
         email=email,
         partner_id=partner_id,
+        admin_id=admin_id,
         purpose=purpose.value,
         redirect_to=redirect_to,
         details=details,
@@ -140,7 +142,11 @@ def check_usable(token: MagicLinkToken, purpose: Purpose, now: datetime | None =
         raise LinkAlreadyUsed(token)
     if token.expires_at <= now:
         raise LinkExpired(token)
-    if token.partner_id is not None and (token.partner is None or not token.partner.is_active):
+    if token.partner_id is not None and (
+        token.partner is None or not (token.partner.is_active or purpose is Purpose.SIGNUP)
+    ):
+        raise UserNotFound(token)
+    if token.admin_id is not None and (token.admin is None or not token.admin.is_active):
         raise UserNotFound(token)
 
 
@@ -176,6 +182,10 @@ def redeem_token(token_id: int, purpose: Purpose) -> MagicLinkToken:
     """
     now = clock.now()
     active_partner = select(Partner.id).where(Partner.is_active.is_(True))
+    if purpose is Purpose.SIGNUP:
+        # An invitation is how an invited, not yet active, partner becomes active.
+        active_partner = select(Partner.id)
+    active_admin = select(Admin.id).where(Admin.is_active.is_(True))
     result = db.session.execute(
         update(MagicLinkToken)
         .where(
@@ -185,6 +195,7 @@ def redeem_token(token_id: int, purpose: Purpose) -> MagicLinkToken:
             MagicLinkToken.revoked_at.is_(None),
             MagicLinkToken.expires_at > now,
             MagicLinkToken.partner_id.is_(None) | MagicLinkToken.partner_id.in_(active_partner),
+            MagicLinkToken.admin_id.is_(None) | MagicLinkToken.admin_id.in_(active_admin),
         )
         .values(used_at=now)
         .execution_options(synchronize_session=False)
@@ -200,12 +211,28 @@ def redeem_token(token_id: int, purpose: Purpose) -> MagicLinkToken:
     return token
 
 
-def revoke_tokens(*, partner_id: int, purpose: Purpose | None = None) -> int:
-    """Revoke every outstanding link of a partner (of one purpose, if given); return how many."""
+def revoke_tokens(
+    *,
+    partner_id: int | None = None,
+    purpose: Purpose | None = None,
+    admin_id: int | None = None,
+    token_id: int | None = None,
+) -> int:
+    """Revoke the outstanding links of a partner or an admin (of one purpose, or one link).
+
+    Return how many were revoked.
+    """
+    if (partner_id is None) == (admin_id is None):
+        raise ValueError("name exactly one owner: partner_id or admin_id")
+    owner = (
+        MagicLinkToken.partner_id == partner_id
+        if partner_id is not None
+        else MagicLinkToken.admin_id == admin_id
+    )
     statement = (
         update(MagicLinkToken)
         .where(
-            MagicLinkToken.partner_id == partner_id,
+            owner,
             MagicLinkToken.used_at.is_(None),
             MagicLinkToken.revoked_at.is_(None),
         )
@@ -214,4 +241,6 @@ def revoke_tokens(*, partner_id: int, purpose: Purpose | None = None) -> int:
     )
     if purpose is not None:
         statement = statement.where(MagicLinkToken.purpose == purpose.value)
+    if token_id is not None:
+        statement = statement.where(MagicLinkToken.id == token_id)
     return db.session.execute(statement).rowcount

@@ -1,0 +1,222 @@
+"""Staff accounts behind the views: create, sign in, sign out, reset a password.
+
+Signing in answers the same for an unknown email, an inactive account and a
+wrong password, and spends the same Argon2 time on each. Failures are
+counted per account and per IP address; at 10 in 15 minutes either key is
+refused until its window ends.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from .. import clock, outbox
+from ..extensions import db
+from ..models import Admin, StaffSession
+from ..partners import InvalidEmail, canonical_email
+from ..security import passwords, sessions, tokens
+from ..security.audit import Requester, Severity, record
+from ..security.purposes import Purpose
+from ..security.ratelimit import RateLimiter
+
+LOGIN_FAILURES_PER_ACCOUNT = RateLimiter("admin.login.account", 10, timedelta(minutes=15))
+LOGIN_FAILURES_PER_IP = RateLimiter("admin.login.ip", 10, timedelta(minutes=15))
+# Reset emails are capped so the form cannot be used to flood a mailbox.
+RESETS_PER_ACCOUNT = RateLimiter("admin.password_reset.account", 5, timedelta(hours=1))
+RESETS_PER_IP = RateLimiter("admin.password_reset.ip", 20, timedelta(hours=1))
+
+
+class AccountError(Exception):
+    """A staff account action that cannot be done, with the reason in words."""
+
+
+class AdminExists(AccountError):
+    pass
+
+
+class LoginFailed(AccountError):
+    """Wrong email or wrong password: deliberately one error for both."""
+
+
+class LoginThrottled(AccountError):
+    def __init__(self, retry_after: timedelta) -> None:
+        super().__init__("too many failed attempts")
+        self.retry_after = retry_after
+
+
+def find_admin(email: str) -> Admin | None:
+    """Return the admin with this (canonical) email, if any."""
+    return db.session.scalar(select(Admin).where(Admin.email == email))
+
+
+def create_admin(raw_email: str, password: str, requester: Requester) -> Admin:
+    """Create an active admin; raise InvalidEmail, WeakPassword or AdminExists."""
+    email = canonical_email(raw_email)
+    if find_admin(email) is not None:
+        raise AdminExists(f"A staff account with the email {email} already exists.")
+    admin = Admin(
+        email=email,
+        password_hash=passwords.hash_password(password),
+        is_active=True,
+        created_at=clock.now(),
+    )
+    db.session.add(admin)
+    db.session.flush()
+    record("admin.created", requester, admin_id=admin.id, email=email)
+    db.session.commit()
+    return admin
+
+
+def _login_key(raw_email: str) -> str:
+    try:
+        return canonical_email(raw_email)
+    except InvalidEmail:
+        return (raw_email or "").strip().lower()
+
+
+def authenticate(raw_email: str, password: str, requester: Requester) -> Admin:
+    """Return the admin whose email and password these are; raise LoginFailed or LoginThrottled."""
+    email = _login_key(raw_email)
+    ip_key = requester.ip_address or "unknown"
+    waits = [
+        limiter.resets_in(key)
+        for limiter, key in ((LOGIN_FAILURES_PER_ACCOUNT, email), (LOGIN_FAILURES_PER_IP, ip_key))
+        if not limiter.test(key)
+    ]
+    if waits:
+        # Checked before any password work: a locked key costs no Argon2 time.
+        wait = max((w for w in waits if w is not None), default=timedelta(minutes=1))
+        _record_failure(email, None, requester, "rate_limited")
+        db.session.commit()
+        raise LoginThrottled(wait)
+
+    admin = find_admin(email)
+    if admin is None or not admin.is_active:
+        passwords.spend_verify_time(password)
+        is_valid = False
+    else:
+        is_valid = passwords.verify_password(admin.password_hash, password)
+
+    if not is_valid:
+        LOGIN_FAILURES_PER_ACCOUNT.hit(email)
+        LOGIN_FAILURES_PER_IP.hit(ip_key)
+        reason = "unknown_email" if admin is None else "inactive" if not admin.is_active else None
+        _record_failure(email, admin, requester, reason or "wrong_password")
+        db.session.commit()
+        raise LoginFailed("wrong email or password")
+
+    assert admin is not None
+    LOGIN_FAILURES_PER_ACCOUNT.clear(email)
+    if passwords.needs_rehash(admin.password_hash):
+        admin.password_hash = passwords.hash_password(password)
+    admin.last_login_at = clock.now()
+    record("admin.login", requester, admin_id=admin.id, email=admin.email)
+    db.session.commit()
+    return admin
+
+
+def _record_failure(email: str, admin: Admin | None, requester: Requester, reason: str) -> None:
+    record(
+        "admin.login.failed",
+        requester,
+        severity=Severity.WARNING,
+        admin_id=admin.id if admin else None,
+        email=email[:320] or None,
+        details={"reason": reason},
+    )
+
+
+def record_logout(admin: Admin, requester: Requester) -> None:
+    """Audit a sign-out."""
+    record("admin.logout", requester, admin_id=admin.id, email=admin.email)
+    db.session.commit()
+
+
+def reset_lifetime() -> timedelta:
+    """Return how long a password reset link lives."""
+    return current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.PASSWORD_RESET]
+
+
+def request_password_reset(raw_email: str, requester: Requester) -> None:
+    """Email a reset link if the address is an active admin's (and not over its limit).
+
+    Whatever happens, the caller shows the same answer.
+    """
+    email = canonical_email(raw_email)
+    ip_key = requester.ip_address or "unknown"
+    admin = find_admin(email)
+    limited = not RESETS_PER_ACCOUNT.test(email) or not RESETS_PER_IP.test(ip_key)
+    RESETS_PER_ACCOUNT.hit(email)
+    RESETS_PER_IP.hit(ip_key)
+    if limited:
+        record(
+            "admin.password_reset.requested",
+            requester,
+            severity=Severity.WARNING,
+            admin_id=admin.id if admin else None,
+            email=email,
+            details={"queued": False, "reason": "rate_limited"},
+        )
+        db.session.commit()
+        return
+    # Known or not, the same work: an audit entry and an outbox job. The worker
+    # sends only to an active admin, minting the link as it sends.
+    is_known = admin is not None and admin.is_active
+    job = outbox.enqueue(
+        "admin_password_reset", email, requester, purpose=Purpose.PASSWORD_RESET.value
+    )
+    db.session.flush()
+    record(
+        "admin.password_reset.requested",
+        requester,
+        severity=Severity.INFO if is_known else Severity.WARNING,
+        admin_id=admin.id if admin else None,
+        email=email,
+        details={
+            "queued": True,
+            "outbox_job_id": job.id,
+            "reason": None if is_known else ("inactive" if admin else "unknown_email"),
+        },
+    )
+    db.session.commit()
+
+
+def reset_password(token_id: int, password: str, requester: Requester) -> Admin:
+    """Spend a reset link, set the new password and end every session of the admin."""
+    token = tokens.redeem_token(token_id, Purpose.PASSWORD_RESET)
+    admin = token.admin
+    if admin is None:
+        raise tokens.UserNotFound(token)
+    admin.password_hash = passwords.hash_password(password)
+    # Whoever knew the old password (or holds an old session) is out now.
+    ended = sessions.end_all(StaffSession, StaffSession.admin_id, admin.id)
+    revoked = tokens.revoke_tokens(admin_id=admin.id, purpose=Purpose.PASSWORD_RESET)
+    LOGIN_FAILURES_PER_ACCOUNT.clear(admin.email)
+    record(
+        "admin.password_reset",
+        requester,
+        severity=Severity.WARNING,
+        admin_id=admin.id,
+        email=admin.email,
+        details={"token_id": token.id, "sessions_ended": ended, "links_revoked": revoked},
+    )
+    db.session.commit()
+    return admin
+
+
+def record_failed_reset(error: tokens.MagicLinkError, requester: Requester) -> None:
+    """Audit a reset link that could not be used."""
+    db.session.rollback()
+    token = error.token
+    record(
+        "admin.password_reset.failed",
+        requester,
+        severity=Severity.WARNING,
+        admin_id=token.admin_id if token else None,
+        email=token.email if token else None,
+        details={"reason": error.reason, "token_id": token.id if token else None},
+    )
+    db.session.commit()

@@ -1,0 +1,146 @@
+"""Staff sign-in, sign-out and password reset pages."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from .. import messages
+from ..email import describe_duration
+from ..security import sessions, tokens
+from ..security.purposes import Purpose
+from ..web import requester, safe_next
+from . import service
+from .blueprint import bp
+from .forms import AdminLoginForm, ButtonForm, NewPasswordForm, PasswordResetRequestForm
+from .identity import ADMIN_KEY, is_admin_path
+
+PENDING_RESET = "pending_reset"
+
+RESET_MESSAGES = {
+    tokens.LinkExpired: messages.ADMIN_RESET_EXPIRED,
+    tokens.LinkAlreadyUsed: messages.ADMIN_RESET_USED,
+    tokens.LinkRevoked: messages.ADMIN_RESET_REVOKED,
+}
+
+
+def admin_next(target: str | None) -> str | None:
+    """Return ``target`` if it is a safe path inside the console, else None."""
+    target = safe_next(target)
+    return target if target and is_admin_path(target) else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int] | str:
+    """Sign a member of staff in with email and password."""
+    if g.admin is not None:
+        return redirect(url_for(".index"))
+    form = AdminLoginForm()
+    if form.validate_on_submit():
+        try:
+            admin = service.authenticate(form.email.data, form.password.data, requester())
+        except service.LoginThrottled as error:
+            wait = describe_duration(round_up_to_minute(error.retry_after))
+            flash(messages.ADMIN_LOGIN_THROTTLED.format(wait=wait), "error")
+            return render_template("admin/login.html", form=form), 429
+        except service.LoginFailed:
+            flash(messages.ADMIN_LOGIN_FAILED, "error")
+            return render_template("admin/login.html", form=form), 400
+        sessions.begin(
+            session,
+            identity_key=ADMIN_KEY,
+            identity=admin.id,
+            lifetime=current_app.config["STAFF_SESSION_LIFETIME"],
+        )
+        return redirect(admin_next(form.next.data) or url_for(".index"), 303)
+    if request.method == "POST":
+        return render_template("admin/login.html", form=form), 400
+    form.next.data = admin_next(request.args.get("next"))
+    return render_template("admin/login.html", form=form)
+
+
+def round_up_to_minute(wait: timedelta) -> timedelta:
+    """Return ``wait`` in whole minutes, rounded up: never "0 minutes"."""
+    return timedelta(minutes=max(1, math.ceil(wait.total_seconds() / 60)))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """End the staff session, here and in the database; the partner session is untouched."""
+    ButtonForm()  # CSRF is checked for every POST before the view runs.
+    if g.admin is not None:
+        service.record_logout(g.admin, requester())
+    sessions.end(session)
+    flash(messages.ADMIN_SIGNED_OUT, "success")
+    return redirect(url_for(".login"), 303)
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+def request_password_reset() -> Response | tuple[str, int] | str:
+    """Ask for a staff email and send a reset link to it, if it is one."""
+    form = PasswordResetRequestForm()
+    if form.validate_on_submit():
+        service.request_password_reset(form.email.data, requester())
+        return redirect(url_for(".password_reset_sent"), 303)
+    if request.method == "POST":
+        return render_template("admin/password_reset.html", form=form), 400
+    return render_template("admin/password_reset.html", form=form)
+
+
+@bp.get("/password-reset/sent")
+def password_reset_sent() -> str:
+    """Say the same thing whether or not the address has an account."""
+    return render_template("admin/password_reset_sent.html", lifetime=service.reset_lifetime())
+
+
+@bp.get("/password-reset/<path:token>")
+def open_password_reset(token: str) -> Response:
+    """Open an emailed reset link: check it without spending it, then show the form."""
+    try:
+        link = tokens.find_token(token, Purpose.PASSWORD_RESET)
+    except tokens.MagicLinkError as error:
+        return reset_failed(error)
+    if link.admin_id is None:
+        return reset_failed(tokens.LinkWrongPurpose(link))
+    session[PENDING_RESET] = link.id
+    response = redirect(url_for(".reset_password"), 303)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/password-reset/new", methods=["GET", "POST"])
+def reset_password() -> Response | tuple[str, int] | str:
+    """Choose a new password; the link is spent only when a valid one is submitted."""
+    pending = session.get(PENDING_RESET)
+    if pending is None:
+        flash(messages.ADMIN_RESET_NO_PENDING, "info")
+        return redirect(url_for(".request_password_reset"), 303)
+    try:
+        link = tokens.get_usable_token(pending, Purpose.PASSWORD_RESET)
+    except tokens.MagicLinkError as error:
+        session.pop(PENDING_RESET, None)
+        return reset_failed(error)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.reset_password(pending, form.password.data, requester())
+        except tokens.MagicLinkError as error:
+            return reset_failed(error)
+        # Signed out here too, whoever was signed in on this browser.
+        sessions.end(session)
+        flash(messages.ADMIN_RESET_DONE, "success")
+        return redirect(url_for(".login"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/reset_password.html", form=form, email=link.email), status
+
+
+def reset_failed(error: tokens.MagicLinkError) -> Response:
+    """Audit the failure and offer to send a fresh link."""
+    service.record_failed_reset(error, requester())
+    flash(RESET_MESSAGES.get(type(error), messages.ADMIN_RESET_INVALID), "error")
+    response = redirect(url_for(".request_password_reset"), 303)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,299 @@
+"""Console pages about status pages, their components and incidents."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from .. import messages
+from ..extensions import db
+from ..models import Component, Incident, IncidentStatus, StatusPage
+from ..partners import DirectoryError, DuplicatePage
+from . import directory, statuspages
+from .blueprint import bp
+from .forms import (
+    ButtonForm,
+    ComponentForm,
+    GrantForm,
+    IncidentEditForm,
+    IncidentForm,
+    IncidentUpdateForm,
+    MoveForm,
+    PageEditForm,
+    PageForm,
+    ResolveForm,
+    choices,
+)
+from .identity import actor, admin_login_required
+from .views_partners import Page, confirm, render_form
+
+
+def get_or_404(model: type, object_id: int):  # noqa: ANN201 - an instance of model
+    """Return the row or answer 404."""
+    found = db.session.get(model, object_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def show(page_id: int) -> Response:
+    """Redirect to a status page's console page."""
+    return redirect(url_for(".show_page", page_id=page_id), 303)
+
+
+def show_incident_page(incident_id: int) -> Response:
+    """Redirect to an incident's console page."""
+    return redirect(url_for(".show_incident", incident_id=incident_id), 303)
+
+
+@bp.get("/pages")
+@admin_login_required
+def list_pages() -> str:
+    """List status pages with what is going on in each."""
+    return render_template("admin/pages/list.html", rows=statuspages.list_pages())
+
+
+@bp.route("/pages/new", methods=["GET", "POST"])
+@admin_login_required
+def create_page() -> Page:
+    """Create a status page."""
+    form = PageForm()
+    if form.validate_on_submit():
+        try:
+            page = statuspages.create_page(
+                actor(), form.slug.data, form.name.data, form.description.data or ""
+            )
+        except DuplicatePage as error:
+            form.slug.errors.append(str(error))
+        except DirectoryError as error:
+            field = form.slug if "slug" in str(error).lower() else form.name
+            field.errors.append(str(error))
+        else:
+            flash(messages.PAGE_CREATED.format(name=page.name), "success")
+            return show(page.id)
+    return render_form("admin/pages/new.html", form)
+
+
+@bp.get("/pages/<int:page_id>")
+@admin_login_required
+def show_page(page_id: int) -> str:
+    """One page: its components, incidents and who can see it."""
+    page = get_or_404(StatusPage, page_id)
+    grant_form = GrantForm()
+    grant_form.partner_id.choices, _ = directory.grant_choices()
+    return render_template(
+        "admin/pages/show.html",
+        page=page,
+        component_form=ComponentForm(formdata=None),
+        grant_form=grant_form,
+        grants=statuspages.page_grants(page),
+        incidents=statuspages.page_incidents(page),
+        move_form=MoveForm(formdata=None),
+        button=ButtonForm(formdata=None),
+    )
+
+
+@bp.route("/pages/<int:page_id>/edit", methods=["GET", "POST"])
+@admin_login_required
+def edit_page(page_id: int) -> Page:
+    """Rename a page or change its description."""
+    page = get_or_404(StatusPage, page_id)
+    form = PageEditForm(obj=page)
+    if form.validate_on_submit():
+        try:
+            statuspages.update_page(actor(), page, form.name.data, form.description.data or "")
+        except DirectoryError as error:
+            form.name.errors.append(str(error))
+        else:
+            flash(messages.PAGE_UPDATED.format(name=page.name), "success")
+            return show(page.id)
+    return render_form("admin/pages/edit.html", form, page=page)
+
+
+@bp.route("/pages/<int:page_id>/delete", methods=["GET", "POST"])
+@admin_login_required
+def delete_page(page_id: int) -> Page:
+    """Delete a page after confirmation."""
+    page = get_or_404(StatusPage, page_id)
+    if request.method == "GET":
+        return confirm(
+            f"Delete the status page {page.name}?",
+            "Its components, incidents and access grants are deleted, and partners stop "
+            "seeing it at once. This cannot be undone.",
+            "Delete page",
+            url_for(".show_page", page_id=page.id),
+        )
+    name = page.name
+    statuspages.delete_page(actor(), page)
+    flash(messages.PAGE_DELETED.format(name=name), "success")
+    return redirect(url_for(".list_pages"), 303)
+
+
+@bp.post("/pages/<int:page_id>/components")
+@admin_login_required
+def add_component(page_id: int) -> Page:
+    """Add a component at the end of the page."""
+    page = get_or_404(StatusPage, page_id)
+    form = ComponentForm()
+    if form.validate_on_submit():
+        component = statuspages.add_component(actor(), page, form.name.data, form.status.data)
+        flash(messages.COMPONENT_ADDED.format(name=component.name), "success")
+        return show(page.id)
+    return render_form("admin/pages/component.html", form, page=page, component=None)
+
+
+@bp.route("/components/<int:component_id>", methods=["GET", "POST"])
+@admin_login_required
+def edit_component(component_id: int) -> Page:
+    """Rename a component or set its status."""
+    component = get_or_404(Component, component_id)
+    form = ComponentForm(obj=component, status=component.status.value)
+    if form.validate_on_submit():
+        statuspages.update_component(actor(), component, form.name.data, form.status.data)
+        flash(messages.COMPONENT_UPDATED.format(name=component.name), "success")
+        return show(component.page_id)
+    return render_form("admin/pages/component.html", form, page=component.page, component=component)
+
+
+@bp.post("/components/<int:component_id>/move")
+@admin_login_required
+def move_component(component_id: int) -> Response:
+    """Move a component one place up or down."""
+    component = get_or_404(Component, component_id)
+    form = MoveForm()
+    if form.validate_on_submit() and statuspages.move_component(
+        actor(), component, form.direction.data
+    ):
+        flash(messages.COMPONENT_MOVED.format(name=component.name), "success")
+    return show(component.page_id)
+
+
+@bp.route("/components/<int:component_id>/delete", methods=["GET", "POST"])
+@admin_login_required
+def delete_component(component_id: int) -> Page:
+    """Remove a component after confirmation."""
+    component = get_or_404(Component, component_id)
+    page_id = component.page_id
+    if request.method == "GET":
+        return confirm(
+            f"Delete the component {component.name}?",
+            "Partners stop seeing it at once.",
+            "Delete component",
+            url_for(".show_page", page_id=page_id),
+        )
+    name = component.name
+    statuspages.delete_component(actor(), component)
+    flash(messages.COMPONENT_DELETED.format(name=name), "success")
+    return show(page_id)
+
+
+@bp.route("/pages/<int:page_id>/incidents/new", methods=["GET", "POST"])
+@admin_login_required
+def open_incident(page_id: int) -> Page:
+    """Open an incident with its first update."""
+    page = get_or_404(StatusPage, page_id)
+    form = IncidentForm()
+    if form.validate_on_submit():
+        incident = statuspages.open_incident(
+            actor(),
+            page,
+            form.title.data,
+            form.impact.data,
+            form.status.data,
+            form.message.data,
+        )
+        flash(messages.INCIDENT_OPENED.format(title=incident.title), "success")
+        return show_incident_page(incident.id)
+    return render_form("admin/incidents/new.html", form, page=page)
+
+
+@bp.get("/incidents/<int:incident_id>")
+@admin_login_required
+def show_incident(incident_id: int) -> str:
+    """One incident: its updates, a form to post the next one, and resolve."""
+    incident = get_or_404(Incident, incident_id)
+    update_form = IncidentUpdateForm(formdata=None, status=incident.status.value)
+    if not incident.is_open:
+        update_form.status.choices = choices(IncidentStatus)
+    return render_template(
+        "admin/incidents/show.html",
+        incident=incident,
+        update_form=update_form,
+        resolve_form=ResolveForm(formdata=None),
+    )
+
+
+@bp.post("/incidents/<int:incident_id>/updates")
+@admin_login_required
+def post_incident_update(incident_id: int) -> Page:
+    """Post an update (status and message) partners read on the page."""
+    incident = get_or_404(Incident, incident_id)
+    form = IncidentUpdateForm()
+    if not incident.is_open:
+        # A resolved incident can be reopened by posting an open status.
+        form.status.choices = choices(IncidentStatus)
+    if form.validate_on_submit():
+        statuspages.post_update(actor(), incident, form.status.data, form.message.data)
+        flash(messages.INCIDENT_UPDATED.format(title=incident.title), "success")
+        return show_incident_page(incident.id)
+    return render_form(
+        "admin/incidents/show.html",
+        form,
+        incident=incident,
+        update_form=form,
+        resolve_form=ResolveForm(formdata=None),
+    )
+
+
+@bp.post("/incidents/<int:incident_id>/resolve")
+@admin_login_required
+def resolve_incident(incident_id: int) -> Page:
+    """Resolve an incident with a closing message."""
+    incident = get_or_404(Incident, incident_id)
+    form = ResolveForm()
+    if form.validate_on_submit():
+        if statuspages.resolve_incident(actor(), incident, form.message.data):
+            flash(messages.INCIDENT_RESOLVED.format(title=incident.title), "success")
+        else:
+            flash(messages.INCIDENT_ALREADY_RESOLVED, "info")
+        return show_incident_page(incident.id)
+    return render_form(
+        "admin/incidents/show.html",
+        form,
+        incident=incident,
+        update_form=IncidentUpdateForm(formdata=None, status=incident.status.value),
+        resolve_form=form,
+    )
+
+
+@bp.route("/incidents/<int:incident_id>/edit", methods=["GET", "POST"])
+@admin_login_required
+def edit_incident(incident_id: int) -> Page:
+    """Correct an incident's title or impact."""
+    incident = get_or_404(Incident, incident_id)
+    form = IncidentEditForm(obj=incident, impact=incident.impact.value)
+    if form.validate_on_submit():
+        statuspages.edit_incident(actor(), incident, form.title.data, form.impact.data)
+        flash(messages.INCIDENT_EDITED.format(title=incident.title), "success")
+        return show_incident_page(incident.id)
+    return render_form("admin/incidents/edit.html", form, incident=incident)
+
+
+@bp.route("/incidents/<int:incident_id>/delete", methods=["GET", "POST"])
+@admin_login_required
+def delete_incident(incident_id: int) -> Page:
+    """Delete an incident entered by mistake, after confirmation."""
+    incident = get_or_404(Incident, incident_id)
+    page_id = incident.page_id
+    if request.method == "GET":
+        return confirm(
+            f"Delete the incident “{incident.title}”?",
+            "It and its updates disappear from the page. To close a real incident, "
+            "resolve it instead.",
+            "Delete incident",
+            url_for(".show_incident", incident_id=incident.id),
+        )
+    title = incident.title
+    statuspages.delete_incident(actor(), incident)
+    flash(messages.INCIDENT_DELETED.format(title=title), "success")
+    return show(page_id)
