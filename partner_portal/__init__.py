@@ -47,8 +47,7 @@ def register_logging(app: Flask) -> None:
 
 def register_proxy(app: Flask) -> None:
     """Trust X-Forwarded-* only from as many proxies as configured (none by default)."""
-    count = int(os.environ.get("TRUSTED_PROXY_COUNT", "0") or 0)
-    count = app.config.setdefault("TRUSTED_PROXY_COUNT", count)
+    count = app.config["TRUSTED_PROXY_COUNT"]
     if count:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=count, x_proto=count, x_host=0, x_port=0

@@ -36,6 +36,20 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    """Read a whole number that may be zero."""
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must be zero or more, not {value}")
+    return value
+
+
 def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raw = environ.get(name)
     if raw is None or raw.strip() == "":
@@ -75,6 +89,17 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "TRUSTED_HOSTS": [base_host]
         + ([] if is_production else ["localhost", "127.0.0.1"])
         + [h.strip() for h in environ.get("PORTAL_EXTRA_HOSTS", "").split(",") if h.strip()],
+        # How many reverse proxies in front of us append to X-Forwarded-For.
+        # Zero (the default) means the socket's address is the client: a
+        # header the client wrote itself can never reset a rate limit.
+        "TRUSTED_PROXY_COUNT": _count(environ, "TRUSTED_PROXY_COUNT", 0),
+        # Abuse limits, counted in the database so every process shares them:
+        # link requests per canonical address (registered or not) and per IP,
+        # and failed confirmations (bad links, wrong codes) per IP.
+        "RATE_LIMIT_PER_EMAIL": _int(environ, "RATE_LIMIT_PER_EMAIL", 5),
+        "RATE_LIMIT_PER_IP": _int(environ, "RATE_LIMIT_PER_IP", 20),
+        "RATE_LIMIT_FAILURES_PER_IP": _int(environ, "RATE_LIMIT_FAILURES_PER_IP", 100),
+        "RATE_LIMIT_WINDOW": timedelta(seconds=_int(environ, "RATE_LIMIT_WINDOW", 3600)),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": 64 * 1024,

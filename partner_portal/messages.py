@@ -4,6 +4,9 @@ Tests import these instead of copying literals, so wording can change here
 without breaking them, and the same situation always reads the same.
 """
 
+import math
+from datetime import timedelta
+
 LOGIN_LINK_REQUESTED = "If this email is registered, you will receive a login link."
 INVALID_EMAIL = "Enter a valid email address, like name@example.com."
 EMAIL_NOT_ASCII = (
@@ -34,3 +37,9 @@ NOT_FOUND = "We could not find that page."
 BAD_REQUEST = "That request could not be understood."
 TOO_LARGE = "That request was too large."
 SERVER_ERROR = "Something went wrong on our side. Please try again in a moment."
+
+
+def too_many_requests(wait: timedelta) -> str:
+    """Return the throttling sentence, with the wait in whole minutes (rounded up)."""
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    return f"Too many requests. Try again in {minutes} minute{'s' if minutes != 1 else ''}."

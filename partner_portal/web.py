@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, flash, make_response, render_template, request
 
+from . import messages
 from .security.audit import Requester
 
 MAX_NEXT_LENGTH = 512
@@ -36,6 +40,19 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def retry_after_header(wait: timedelta) -> str:
+    """Return a ``Retry-After`` value: whole seconds, rounded up."""
+    return str(max(1, math.ceil(wait.total_seconds())))
+
+
+def too_many_requests(wait: timedelta, template: str, **context: Any) -> Response:
+    """Show ``template`` again with the throttling sentence, as a 429 with ``Retry-After``."""
+    flash(messages.too_many_requests(wait), "error")
+    response = make_response(render_template(template, **context), 429)
+    response.headers["Retry-After"] = retry_after_header(wait)
+    return response
 
 
 def is_same_origin_request() -> bool:

@@ -8,7 +8,7 @@ from .. import clock, outbox
 from ..extensions import db
 from ..models import Partner
 from ..partners import canonical_email, find_partner
-from ..security import tokens
+from ..security import limits, tokens
 from ..security.audit import Requester, Severity, record
 from ..security.purposes import Purpose
 
@@ -18,18 +18,30 @@ def login_lifetime():  # noqa: ANN201 - timedelta
     return current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.LOGIN]
 
 
-def request_login_link(raw_email: str, requester: Requester, next_path: str | None) -> None:
+def request_login_link(
+    raw_email: str, requester: Requester, next_path: str | None, request_id: str | None = None
+) -> None:
     """Queue a sign-in link for an address; say nothing about whether it is registered.
 
     Registered, unknown and inactive addresses take exactly the same path (one
-    lookup, one audit event, one outbox job, one commit) and no mail is sent
-    here, so neither the answer nor its timing tells them apart. The worker
-    sends only to active partners. Unknown and inactive requests are flagged
-    in the audit log, which the requester never sees.
+    lookup, the rate-limit counters, one audit event, one outbox job, one
+    commit) and no mail is sent here, so neither the answer nor its timing
+    tells them apart. The worker sends only to active partners. Unknown and
+    inactive requests are flagged in the audit log, which the requester never
+    sees. ``request_id`` ties the email's one-time code to the asking browser.
+
+    Raises :class:`tokens.RateLimited` when the address or the IP has asked
+    too often; the refusal is audited and nothing is queued.
     """
     email = canonical_email(raw_email)
     partner = find_partner(email)
     is_known = partner is not None and partner.is_active
+    throttled = limits.hit_link_request(email, requester.ip_address)
+    if throttled is not None:
+        record_throttled(
+            throttled, requester, partner_id=partner.id if partner else None, email=email
+        )
+        raise tokens.RateLimited(throttled.retry_after)
     record(
         "partner.login.requested",
         requester,
@@ -48,6 +60,32 @@ def request_login_link(raw_email: str, requester: Requester, next_path: str | No
         partner_id=partner.id if partner else None,
         purpose=Purpose.LOGIN.value,
         redirect_to=next_path,
+        details={"request_id": request_id} if request_id else None,
+    )
+    db.session.commit()
+
+
+def record_throttled(
+    throttled: limits.Throttled,
+    requester: Requester,
+    *,
+    partner_id: int | None = None,
+    email: str | None = None,
+    action: str = "partner.login.throttled",
+) -> None:
+    """Audit (and commit) a refused request: a warning, since it may be an attack in progress.
+
+    Every refusal is recorded, not only the first: the trail must show who was
+    targeted, from where and how hard. A flood large enough for these rows to
+    matter has to be stopped before it reaches the portal (see SECURITY.md).
+    """
+    record(
+        action,
+        requester,
+        severity=Severity.WARNING,
+        partner_id=partner_id,
+        email=email,
+        details={"limit": throttled.limit, "retry_after": throttled.retry_after_seconds},
     )
     db.session.commit()
 

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from .. import messages
 from ..security import sessions, tokens
 from ..security.purposes import Purpose
-from ..web import requester, safe_next
+from ..web import requester, safe_next, too_many_requests
 from . import service
 from .forms import ConfirmLinkForm, LoginForm, LogoutForm
 from .identity import PARTNER_KEY, load_partner
@@ -47,7 +47,10 @@ def login() -> Response | tuple[str, int] | str:
         return redirect(url_for("portal.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        service.request_login_link(form.email.data, requester(), safe_next(form.next.data))
+        try:
+            service.request_login_link(form.email.data, requester(), safe_next(form.next.data))
+        except tokens.RateLimited as throttled:
+            return too_many_requests(throttled.retry_after, "auth/login.html", form=form)
         return redirect(url_for(".login_sent"), 303)
     if request.method == "POST":
         return render_template("auth/login.html", form=form), 400
