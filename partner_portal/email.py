@@ -27,7 +27,7 @@ from . import clock
 from .dev import mailbox
 from .models import OutboxJob, Partner
 from .partners import find_partner
-from .security import tokens
+from .security import codes, tokens
 from .security.purposes import Purpose
 
 
@@ -127,11 +127,14 @@ def send(composed: Composed) -> None:
         connection.send(message)
 
 
-def login_link_context(partner: Partner, link: str, lifetime: timedelta) -> dict[str, object]:
-    """Return what the login link email says."""
+def login_link_context(
+    partner: Partner, link: str, lifetime: timedelta, code: str | None = None
+) -> dict[str, object]:
+    """Return what the login link email says (and its one-time code, if it has one)."""
     return {
         "name": partner.name,
         "link": link,
+        "code": codes.display(code) if code else None,
         "expires_in": describe_duration(lifetime),
         "sent_at": formatdate(clock.now().timestamp(), usegmt=True),
     }
@@ -148,6 +151,9 @@ def compose_login_link(job: OutboxJob) -> Composed | None:
         return None
     lifetime = current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.LOGIN]
     details = job.details or {}
+    # A newer request makes earlier codes for the address useless (their
+    # links keep working until they expire or are used).
+    tokens.kill_codes(email=partner.email, purpose=Purpose.LOGIN)
     minted = tokens.mint_token(
         email=partner.email,
         purpose=Purpose.LOGIN,
@@ -157,9 +163,10 @@ def compose_login_link(job: OutboxJob) -> Composed | None:
         ip_address=details.get("ip_address"),
         user_agent=details.get("user_agent"),
         details={"outbox_job_id": job.id},
+        request_id=details.get("request_id"),
     )
     link = f"{current_app.config['PORTAL_BASE_URL']}/partner/verify/{minted.raw}"
-    rendered = render("login_link", **login_link_context(partner, link, lifetime))
+    rendered = render("login_link", **login_link_context(partner, link, lifetime, minted.code))
     return Composed(build_message(partner.email, rendered), link=link, token_id=minted.token.id)
 
 

@@ -20,6 +20,15 @@ LINK_EXPIRED = "That sign-in link has expired. Request a new one below."
 LINK_USED = "That sign-in link has already been used. Request a new one below."
 LINK_REVOKED = "That sign-in link has been cancelled. Request a new one below."
 LINK_NO_PENDING = "Open the sign-in link from your email to continue."
+CODE_REQUIRED = "Enter the code from the email."
+CODE_INVALID = (
+    "That code is not valid. Check the latest email, or open its link instead. "
+    "Codes expire with the link and stop working after 5 wrong tries."
+)
+CODE_WRONG_BROWSER = (
+    "A code only works in the browser where you asked for the email. "
+    "Open the link in the email instead, or ask for a new one here."
+)
 
 SIGNED_IN = "You are signed in."
 SIGNED_OUT = "You have been signed out."

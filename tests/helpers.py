@@ -16,6 +16,7 @@ from partner_portal.extensions import db
 from partner_portal.models import ComponentStatus, Partner, StatusPage
 
 LINK_PATTERN = re.compile(r"http://localhost/partner/verify/([A-Za-z0-9_-]+)")
+CODE_PATTERN = re.compile(r"\b([2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4})\b")
 
 
 def soup(response: TestResponse) -> BeautifulSoup:
@@ -67,6 +68,19 @@ def token_from(message: EmailMessage) -> str:
     match = LINK_PATTERN.search(text)
     assert match, text
     return match.group(1)
+
+
+def code_from(message: EmailMessage) -> str:
+    """Return the one-time code in a sign-in email's text part (as shown: ``ABCD-EFGH``)."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    match = CODE_PATTERN.search(text)
+    assert match, text
+    return match.group(1)
+
+
+def enter_code(client: FlaskClient, code: str) -> TestResponse:
+    """Type the emailed code on the "check your email" page and submit it."""
+    return submit(client, "/partner/login/sent", "/partner/login/code", {"code": code})
 
 
 def confirm(client: FlaskClient, token: str) -> TestResponse:

@@ -85,8 +85,11 @@ def redeem_link() -> Response | tuple[Response, int]:
     """Spend a link given in the JSON body and start a session (for API clients)."""
     raw = json_body().get("token")
     try:
+        service.ensure_may_confirm(requester())
         link = tokens.find_token(raw if isinstance(raw, str) else "", tokens.Purpose.LOGIN)
         partner, next_path = service.confirm_login(link.id, requester())
+    except tokens.RateLimited as throttled:
+        return too_many(throttled.retry_after)
     except tokens.MagicLinkError as failure:
         service.record_failed_login(failure, requester())
         return error(messages.API_LINK_INVALID, 400)

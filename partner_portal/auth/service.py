@@ -6,7 +6,7 @@ from flask import current_app
 
 from .. import clock, outbox
 from ..extensions import db
-from ..models import Partner
+from ..models import MagicLinkToken, Partner
 from ..partners import canonical_email, find_partner
 from ..security import limits, tokens
 from ..security.audit import Requester, Severity, record
@@ -90,9 +90,38 @@ def record_throttled(
     db.session.commit()
 
 
+def ensure_may_confirm(requester: Requester) -> None:
+    """Refuse (audited) an IP that failed too often, before its attempt is even looked at."""
+    throttled = limits.check_failures(requester.ip_address)
+    if throttled is not None:
+        record_throttled(throttled, requester)
+        raise tokens.RateLimited(throttled.retry_after)
+
+
 def confirm_login(token_id: int, requester: Requester) -> tuple[Partner, str | None]:
     """Redeem a login link once; return the partner and where the link wanted to go."""
-    token = tokens.redeem_token(token_id, Purpose.LOGIN)
+    return signed_in(tokens.redeem_token(token_id, Purpose.LOGIN), requester, method="link")
+
+
+def confirm_code(request_id: str, typed: str, requester: Requester) -> tuple[Partner, str | None]:
+    """Redeem the link behind a one-time code typed in the browser that asked for it.
+
+    A wrong code is audited and counted against the IP (and has used up one
+    of the code's tries) before :class:`tokens.CodeInvalid` reaches the view.
+    """
+    ensure_may_confirm(requester)
+    try:
+        token = tokens.redeem_code(request_id, typed, Purpose.LOGIN)
+    except tokens.CodeInvalid as error:
+        record_failed_code(error, requester)
+        raise
+    return signed_in(token, requester, method="code")
+
+
+def signed_in(
+    token: MagicLinkToken, requester: Requester, *, method: str
+) -> tuple[Partner, str | None]:
+    """Record the sign-in a redeemed link (or its code) grants; return the partner and next path."""
     partner = token.partner
     assert partner is not None
     partner.last_login_at = clock.now()
@@ -101,14 +130,14 @@ def confirm_login(token_id: int, requester: Requester) -> tuple[Partner, str | N
         requester,
         partner_id=partner.id,
         email=partner.email,
-        details={"token_id": token.id},
+        details={"token_id": token.id, "method": method},
     )
     db.session.commit()
     return partner, token.redirect_to
 
 
 def record_failed_login(error: tokens.MagicLinkError, requester: Requester) -> None:
-    """Audit a link that could not be used, naming the token's id, never the token."""
+    """Audit a link that could not be used (its id, never the token) and count it against the IP."""
     db.session.rollback()
     token = error.token
     record(
@@ -119,6 +148,21 @@ def record_failed_login(error: tokens.MagicLinkError, requester: Requester) -> N
         email=token.email if token else None,
         details={"reason": error.reason, "token_id": token.id if token else None},
     )
+    limits.count_failure(requester.ip_address)
+    db.session.commit()
+
+
+def record_failed_code(error: tokens.CodeInvalid, requester: Requester) -> None:
+    """Audit a wrong one-time code and count it; the try it used up is committed with it."""
+    record(
+        "partner.login.failed",
+        requester,
+        severity=Severity.WARNING,
+        partner_id=error.partner_id,
+        email=error.email,
+        details={"reason": error.reason, "token_id": error.token_id},
+    )
+    limits.count_failure(requester.ip_address)
     db.session.commit()
 
 
