@@ -90,12 +90,12 @@ def register_blueprints(app: Flask) -> None:
     from .dev import views as dev_views
     from .email import describe_duration
 
+    web.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(api.bp)
     if not app.config["IS_PRODUCTION"]:
         app.register_blueprint(dev_views.bp)
-    web.init_app(app)
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

@@ -69,6 +69,9 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
     is_production = env == "production"
 
     app_name = environ.get("APP_NAME", "").strip() or "Partner Portal"
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in app_name):
+        # It is part of the From header and every subject: one line, always.
+        raise ConfigError("APP_NAME must be one line of text, without control characters")
     base_url = (environ.get("PORTAL_BASE_URL") or "").strip().rstrip("/")
     if not base_url and not is_production:
         base_url = "http://127.0.0.1:5000"

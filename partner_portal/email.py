@@ -21,7 +21,7 @@ from email.utils import formatdate, make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from flask_mail import Connection, Message
+from flask_mail import BadHeaderError, Connection, Message
 
 from . import clock
 from .dev import mailbox
@@ -113,6 +113,10 @@ class TimeoutConnection(Connection):
 def send(composed: Composed) -> None:
     """Hand a message to SMTP (raising on failure), or to the development mailbox."""
     message = composed.message
+    # Flask-Mail checks this before SMTP; the development mailbox must too,
+    # or a line break in an address would write headers of its own there.
+    if message.has_bad_headers():
+        raise BadHeaderError("line break in a header")
     if current_app.config["MAIL_TO_DEV_MAILBOX"]:
         mailbox.store(message.as_bytes())
         if composed.link:

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, flash, make_response, render_template, request
+from werkzeug.routing import BaseConverter
 
 from . import messages
 from .security.audit import Requester
@@ -96,6 +97,19 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+class LinkTokenConverter(BaseConverter):
+    """The rest of a link's path, whatever it holds (empty, slashes, line breaks).
+
+    A mangled link must get the generic invalid-link answer from the token
+    check, not a 404 from the router; the token check refuses anything that
+    is not exactly the shape we mint before it reaches a query.
+    """
+
+    regex = r"[\s\S]*"
+    part_isolating = False
+
+
 def init_app(app: Flask) -> None:
-    """Register the response headers."""
+    """Register the ``token`` URL converter (before any blueprint uses it) and the headers."""
+    app.url_map.converters["token"] = LinkTokenConverter
     app.after_request(add_security_headers)

@@ -55,8 +55,8 @@ def request_login() -> Response | tuple[Response, int]:
     raw_email = json_body().get("email")
     try:
         canonical_email(raw_email if isinstance(raw_email, str) else "")
-    except InvalidEmail:
-        return error(messages.API_INVALID_EMAIL, 400)
+    except InvalidEmail as invalid:
+        return jsonify(error=messages.API_INVALID_EMAIL, detail=str(invalid)), 400
     redirect_to = json_body().get("redirectTo")
     try:
         service.request_login_link(
@@ -74,7 +74,7 @@ def too_many(wait: timedelta) -> tuple[Response, int]:
     return response, status_code
 
 
-@bp.get("/auth/verify/<path:token>")
+@bp.get("/auth/verify/<token:token>")
 def open_link(token: str) -> Response:
     """Open an emailed link the scanner-safe way: on to the confirmation page, nothing spent."""
     return begin_confirmation(token)

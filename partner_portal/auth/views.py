@@ -124,13 +124,7 @@ def begin_confirmation(raw_token: str) -> Response:
     return no_referrer(redirect(url_for("auth.confirm_link"), 303))
 
 
-@bp.get("/partner/verify/")
-def open_empty_link() -> Response:
-    """A link with its token cut off: the generic invalid-link answer."""
-    return begin_confirmation("")
-
-
-@bp.get("/partner/verify/<path:token>")
+@bp.get("/partner/verify/<token:token>")
 def open_link(token: str) -> Response:
     """Open an emailed sign-in link: never consumes it."""
     return begin_confirmation(token)
