@@ -86,7 +86,7 @@ def register_sessions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount each feature."""
-    from . import api, auth, messages, portal, web
+    from . import account, api, auth, messages, portal, web
     from .dev import views as dev_views
     from .email import describe_duration
 
@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(account.bp)
     if not app.config["IS_PRODUCTION"]:
         app.register_blueprint(dev_views.bp)
 

@@ -141,6 +141,9 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "PARTNER_SESSION_LIFETIME": timedelta(
             seconds=_int(environ, "PARTNER_SESSION_LIFETIME", 86400)
         ),
+        # Changing the sign-in address needs a sign-in this recent: a session
+        # cookie stolen later cannot move the account to another mailbox.
+        "RECENT_SIGN_IN": timedelta(seconds=_int(environ, "RECENT_SIGN_IN", 900)),
         # Anonymous visitors keep their few bytes of state (CSRF token,
         # flashes, the link being confirmed) in a signed cookie, never a row.
         "PRE_SESSION_LIFETIME": timedelta(hours=1),

@@ -36,6 +36,27 @@ LOGIN_REQUIRED = "Please sign in to see that page."
 SESSION_EXPIRED = "Your session has ended. Please sign in again."
 FORM_EXPIRED = "This form had expired, so nothing was done. Please try again."
 
+# The account page. Placeholders are filled with str.format.
+SESSION_ENDED = "That session has been signed out."
+SESSION_NOT_FOUND = "That session had already ended."
+OTHER_SESSIONS_ENDED = "You have been signed out everywhere else."
+EMAIL_UNCHANGED = "That is already your email address."
+EMAIL_CHANGE_SENT = (
+    "We sent a confirmation link to {email}. Open it in this browser to finish the change; "
+    "until then, nothing changes."
+)
+EMAIL_CHANGED = "Your sign-in address is now {email}. You were signed out everywhere else."
+EMAIL_UNAVAILABLE = "That email address cannot be used for your account. Nothing was changed."
+SIGN_IN_AGAIN = "For your security, sign in again before changing your email address."
+SIGN_IN_AGAIN_PROMPT = "Sign in again to continue."
+DELETION_SENT = (
+    "We sent a link to {email} to confirm deleting your account. It expires in {lifetime}."
+)
+ACCOUNT_DELETED = "Your account has been deleted. Thank you for using the portal."
+ACCOUNT_LINK_INVALID = "That link is not valid, has expired or has already been used."
+ACCOUNT_LINK_NO_PENDING = "Open the link in the email to continue."
+ACCOUNT_LINK_SIGN_IN_FIRST = "Sign in first, then open the link in the email again."
+
 API_INVALID_EMAIL = "Invalid email address"
 API_AUTH_REQUIRED = "Partner authentication required"
 API_CROSS_SITE = "Cross-site request refused"

@@ -16,6 +16,7 @@ from partner_portal.extensions import db
 from partner_portal.models import ComponentStatus, Partner, StatusPage
 
 LINK_PATTERN = re.compile(r"http://localhost/partner/verify/([A-Za-z0-9_-]+)")
+ANY_LINK_PATTERN = re.compile(r"http://localhost(/partner/[a-z/]*verify/[A-Za-z0-9_-]+)")
 CODE_PATTERN = re.compile(r"\b([2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4})\b")
 
 
@@ -68,6 +69,19 @@ def token_from(message: EmailMessage) -> str:
     match = LINK_PATTERN.search(text)
     assert match, text
     return match.group(1)
+
+
+def link_path_from(message: EmailMessage) -> str:
+    """Return the path of the (first) link in an email's text part, e.g. /partner/.../verify/..."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    match = ANY_LINK_PATTERN.search(text)
+    assert match, text
+    return match.group(1)
+
+
+def text_of(message: EmailMessage) -> str:
+    """Return an email's text part."""
+    return message.get_body(preferencelist=("plain",)).get_content()
 
 
 def code_from(message: EmailMessage) -> str:
