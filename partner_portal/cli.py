@@ -32,6 +32,7 @@ components_cli = AppGroup("components", help="Manage the components of status pa
 access_cli = AppGroup("access", help="Grant and revoke partners' access to status pages.")
 demo_cli = AppGroup("demo", help="Demo data.")
 mail_cli = AppGroup("mail", help="Deliver queued email (the outbox).")
+security_cli = AppGroup("security", help="Security housekeeping.")
 
 
 @contextmanager
@@ -201,7 +202,25 @@ def worker(batch_size: int) -> None:
     click.echo("Mail worker stopped.")
 
 
+@security_cli.command("prune-limits")
+def prune_limits() -> None:
+    """Delete the rate-limit counters whose window is over (run it hourly, say)."""
+    from .security import limits
+
+    removed = limits.prune()
+    db.session.commit()
+    click.echo(f"Removed {removed} expired rate-limit counter{'s' if removed != 1 else ''}.")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (partners_cli, pages_cli, components_cli, access_cli, demo_cli, mail_cli):
+    for group in (
+        partners_cli,
+        pages_cli,
+        components_cli,
+        access_cli,
+        demo_cli,
+        mail_cli,
+        security_cli,
+    ):
         app.cli.add_command(group)

@@ -248,3 +248,19 @@ def test_invalid_addresses_are_not_counted(app, client, smtp):
         response = submit(client, "/partner/login", "/partner/login", {"email": "nope"})
         assert response.status_code == 400
     assert request_link(client, "alice@acme.example").status_code == 303
+
+
+def test_expired_counters_are_pruned_by_the_command(app, runner, smtp, clock):
+    from partner_portal.models import RateLimit
+
+    for i in range(3):
+        request_link(from_ip(app, f"198.51.100.{i}"), f"p{i}@acme.example")
+    clock.advance(minutes=30)
+    request_link(from_ip(app, "198.51.100.50"), "late@acme.example")
+    clock.advance(minutes=31)
+    result = runner.invoke(args=["security", "prune-limits"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Removed 6 expired rate-limit counters."
+    with app.app_context():
+        keys = sorted(db.session.scalars(select(RateLimit.key)))
+    assert keys == ["198.51.100.50", "late@acme.example"]
