@@ -224,13 +224,14 @@ def compose_email_change_link(job: OutboxJob) -> Composed | None:
 
 
 def compose_email_change_notice(job: OutboxJob) -> Composed | None:
-    """Tell the current address that someone signed in as the partner asked to move the account."""
+    """Tell the old address that a change of address was asked for (or has been made)."""
     partner = active_partner(job)
     if partner is None:
         return None
     details = job.details or {}
     rendered = render(
         "email_change_notice",
+        is_done=bool(details.get("is_done")),
         name=partner.name,
         new_email=details.get("new_email"),
         ip_address=details.get("ip_address") or "an unknown address",

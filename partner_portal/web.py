@@ -71,6 +71,7 @@ def is_same_origin_request() -> bool:
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",
+        "object-src 'none'",
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",

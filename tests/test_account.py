@@ -194,6 +194,10 @@ def test_changing_email_takes_a_link_to_the_new_address_and_a_notice_to_the_old(
         "partner.email.change_requested",
         "partner.email.changed",
     ]
+    done = smtp.wait_for(before + 3)[-1]  # and the old address hears that it happened
+    assert done["To"] == "alice@acme.example"
+    assert done["Subject"] == "Partner Portal - Your sign-in address has been changed"
+    assert "alice.martin@acme.example" in text_of(done)
 
 
 def test_after_the_change_only_the_new_address_signs_in(app, smtp, laptop):
@@ -348,3 +352,31 @@ def test_recent_sign_in_activity(app, smtp, laptop, phone):
     assert "Firefox on Windows" in rows[1]
     assert all("Signed in" in row for row in rows)
     assert not any("192.0.2.61" in row for row in rows)
+
+
+def test_every_account_action_is_audited_with_who_and_where(app, smtp, laptop, phone):
+    phone_row = next(r for r in session_rows(app) if r.ip_address == "203.0.113.20")
+    submit(laptop, "/partner/account", f"/partner/account/sessions/{phone_row.id}/end")
+    submit(laptop, "/partner/account", "/partner/account/sessions/end-others")
+    change_email(laptop, smtp, "alice@new.example")
+    message, _ = request_deletion(laptop, smtp)
+    laptop.get(link_path_from(message))
+    submit(laptop, "/partner/account/delete/confirm", "/partner/account/delete/confirm")
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.notin_(["partner.login", "partner.login.requested"]))
+            .where(AuditEvent.action.startswith("partner."))
+            .order_by(AuditEvent.id)
+        ).all()
+        assert [e.action for e in events] == [
+            "partner.session.ended",
+            "partner.sessions.ended_others",
+            "partner.email.change_requested",
+            "partner.email.changed",
+            "partner.deletion.requested",
+            "partner.deleted",
+        ]
+        assert {e.partner_id for e in events} == {1}
+        assert {e.ip_address for e in events} == {"198.51.100.10"}
+        assert all(e.user_agent == FIREFOX for e in events)

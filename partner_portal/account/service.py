@@ -280,6 +280,14 @@ def confirm_email_change(
             "links_revoked": revoked,
         },
     )
+    # Tell the old address it happened (it was told when it was asked, too).
+    outbox.enqueue(
+        "email_change_notice",
+        old_email,
+        requester,
+        partner_id=partner.id,
+        details={"old_email": old_email, "new_email": token.email, "is_done": True},
+    )
     try:
         db.session.commit()
     except IntegrityError:
