@@ -56,6 +56,12 @@ def too_many_requests(wait: timedelta, template: str, **context: Any) -> Respons
     return response
 
 
+def no_referrer(response: Response) -> Response:
+    """Keep a URL that held a token out of the next page's Referer."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def is_same_origin_request() -> bool:
     """Return whether a state-changing request came from our own pages (or a non-browser client)."""
     fetch_site = request.headers.get("Sec-Fetch-Site")

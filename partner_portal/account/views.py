@@ -16,10 +16,9 @@ from werkzeug.wrappers import Response
 from .. import email, messages
 from ..auth import service as auth_service
 from ..auth.identity import partner_login_required
-from ..auth.views import no_referrer
 from ..security import sessions, tokens
 from ..security.purposes import Purpose
-from ..web import requester, too_many_requests
+from ..web import no_referrer, requester, too_many_requests
 from . import service
 from .forms import ActionForm, ChangeEmailForm
 
@@ -42,6 +41,7 @@ def overview_context(form: ChangeEmailForm | None = None) -> dict[str, Any]:
 
 
 def back_to_account() -> Response:
+    """Go back to the account page (after a POST: 303)."""
     return redirect(url_for("account.overview"), 303)
 
 

@@ -26,7 +26,7 @@ from .. import messages
 from ..models import Partner
 from ..security import sessions, tokens
 from ..security.purposes import Purpose
-from ..web import requester, safe_next, too_many_requests
+from ..web import no_referrer, requester, safe_next, too_many_requests
 from . import service
 from .forms import CodeForm, ConfirmLinkForm, LoginForm, LogoutForm
 from .identity import PARTNER_KEY, load_partner
@@ -191,9 +191,3 @@ def link_failed(error: tokens.MagicLinkError) -> Response:
     if error.token is not None and error.token.partner_id is not None:
         session[RESEND_EMAIL] = error.token.email
     return no_referrer(redirect(url_for("auth.login"), 303))
-
-
-def no_referrer(response: Response) -> Response:
-    """Keep a URL that held a token out of the next page's Referer."""
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
