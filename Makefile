@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app.py
 
-.PHONY: run test lint format bench bench-mail clean install install-dev
+.PHONY: run test lint format bench bench-mail bench-enumeration clean install install-dev
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -61,3 +61,7 @@ clean:
 ## bench-mail: POST /partner/login with healthy/stalled/dead mail, and worker throughput
 bench-mail: install-dev
 	$(BIN)/python bench/mail_path.py
+
+## bench-enumeration: medians of 100 requests per kind of address (registered, unknown, inactive)
+bench-enumeration: install-dev
+	$(BIN)/python bench/enumeration.py

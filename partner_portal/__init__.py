@@ -47,8 +47,7 @@ def register_logging(app: Flask) -> None:
 
 def register_proxy(app: Flask) -> None:
     """Trust X-Forwarded-* only from as many proxies as configured (none by default)."""
-    count = int(os.environ.get("TRUSTED_PROXY_COUNT", "0") or 0)
-    count = app.config.setdefault("TRUSTED_PROXY_COUNT", count)
+    count = app.config["TRUSTED_PROXY_COUNT"]
     if count:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=count, x_proto=count, x_host=0, x_port=0
@@ -103,19 +102,20 @@ def register_sessions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount each feature."""
-    from . import admin, api, auth, messages, portal, web
+    from . import account, admin, api, auth, messages, portal, web
     from .auth import signup
     from .dev import views as dev_views
     from .email import describe_duration
 
+    web.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(signup.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     if not app.config["IS_PRODUCTION"]:
         app.register_blueprint(dev_views.bp)
-    web.init_app(app)
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

@@ -36,6 +36,9 @@ mail_cli = AppGroup("mail", help="Deliver queued email (the outbox).")
 admin_cli = AppGroup("admin", help="Manage staff accounts of the admin console.")
 
 
+security_cli = AppGroup("security", help="Security housekeeping.")
+
+
 @contextmanager
 def transaction() -> Iterator[None]:
     """Commit on success; on a directory error roll back and exit 1 with its message."""
@@ -248,8 +251,26 @@ def create_admin(email: str) -> None:
     click.echo(f"Created staff account {admin.email} (id {admin.id}). Sign in at /admin/login.")
 
 
+@security_cli.command("prune-limits")
+def prune_limits() -> None:
+    """Delete the rate-limit counters whose window is over (run it hourly, say)."""
+    from .security import limits
+
+    removed = limits.prune()
+    db.session.commit()
+    click.echo(f"Removed {removed} expired rate-limit counter{'s' if removed != 1 else ''}.")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    groups = (partners_cli, pages_cli, components_cli, access_cli, demo_cli, mail_cli, admin_cli)
-    for group in groups:
+    for group in (
+        partners_cli,
+        pages_cli,
+        components_cli,
+        access_cli,
+        demo_cli,
+        mail_cli,
+        admin_cli,
+        security_cli,
+    ):
         app.cli.add_command(group)

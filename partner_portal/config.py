@@ -36,6 +36,20 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    """Read a whole number that may be zero."""
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must be zero or more, not {value}")
+    return value
+
+
 def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raw = environ.get(name)
     if raw is None or raw.strip() == "":
@@ -55,6 +69,9 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
     is_production = env == "production"
 
     app_name = environ.get("APP_NAME", "").strip() or "Partner Portal"
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in app_name):
+        # It is part of the From header and every subject: one line, always.
+        raise ConfigError("APP_NAME must be one line of text, without control characters")
     base_url = (environ.get("PORTAL_BASE_URL") or "").strip().rstrip("/")
     if not base_url and not is_production:
         base_url = "http://127.0.0.1:5000"
@@ -75,6 +92,17 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "TRUSTED_HOSTS": [base_host]
         + ([] if is_production else ["localhost", "127.0.0.1"])
         + [h.strip() for h in environ.get("PORTAL_EXTRA_HOSTS", "").split(",") if h.strip()],
+        # How many reverse proxies in front of us append to X-Forwarded-For.
+        # Zero (the default) means the socket's address is the client: a
+        # header the client wrote itself can never reset a rate limit.
+        "TRUSTED_PROXY_COUNT": _count(environ, "TRUSTED_PROXY_COUNT", 0),
+        # Abuse limits, counted in the database so every process shares them:
+        # link requests per canonical address (registered or not) and per IP,
+        # and failed confirmations (bad links, wrong codes) per IP.
+        "RATE_LIMIT_PER_EMAIL": _int(environ, "RATE_LIMIT_PER_EMAIL", 5),
+        "RATE_LIMIT_PER_IP": _int(environ, "RATE_LIMIT_PER_IP", 20),
+        "RATE_LIMIT_FAILURES_PER_IP": _int(environ, "RATE_LIMIT_FAILURES_PER_IP", 100),
+        "RATE_LIMIT_WINDOW": timedelta(seconds=_int(environ, "RATE_LIMIT_WINDOW", 3600)),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": 64 * 1024,
@@ -120,6 +148,9 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "PASSWORD_HASH_TIME_COST": _int(environ, "PASSWORD_HASH_TIME_COST", 3),
         "PASSWORD_HASH_MEMORY_KIB": _int(environ, "PASSWORD_HASH_MEMORY_KIB", 65536),
         "PASSWORD_HASH_PARALLELISM": _int(environ, "PASSWORD_HASH_PARALLELISM", 4),
+        # Changing the sign-in address needs a sign-in this recent: a session
+        # cookie stolen later cannot move the account to another mailbox.
+        "RECENT_SIGN_IN": timedelta(seconds=_int(environ, "RECENT_SIGN_IN", 900)),
         # Anonymous visitors keep their few bytes of state (CSRF token,
         # flashes, the link being confirmed) in a signed cookie, never a row.
         "PRE_SESSION_LIFETIME": timedelta(hours=1),

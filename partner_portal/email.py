@@ -21,15 +21,15 @@ from email.utils import formatdate, make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from flask_mail import Connection, Message
+from flask_mail import BadHeaderError, Connection, Message
 from sqlalchemy import select
 
-from . import clock
+from . import clock, devices
 from .dev import mailbox
 from .extensions import db
 from .models import Admin, OutboxJob, Partner
 from .partners import find_partner
-from .security import tokens
+from .security import codes, tokens
 from .security.purposes import Purpose
 
 
@@ -115,6 +115,10 @@ class TimeoutConnection(Connection):
 def send(composed: Composed) -> None:
     """Hand a message to SMTP (raising on failure), or to the development mailbox."""
     message = composed.message
+    # Flask-Mail checks this before SMTP; the development mailbox must too,
+    # or a line break in an address would write headers of its own there.
+    if message.has_bad_headers():
+        raise BadHeaderError("line break in a header")
     if current_app.config["MAIL_TO_DEV_MAILBOX"]:
         mailbox.store(message.as_bytes())
         if composed.link:
@@ -129,11 +133,14 @@ def send(composed: Composed) -> None:
         connection.send(message)
 
 
-def login_link_context(partner: Partner, link: str, lifetime: timedelta) -> dict[str, object]:
-    """Return what the login link email says."""
+def login_link_context(
+    partner: Partner, link: str, lifetime: timedelta, code: str | None = None
+) -> dict[str, object]:
+    """Return what the login link email says (and its one-time code, if it has one)."""
     return {
         "name": partner.name,
         "link": link,
+        "code": codes.display(code) if code else None,
         "expires_in": describe_duration(lifetime),
         "sent_at": formatdate(clock.now().timestamp(), usegmt=True),
     }
@@ -150,6 +157,9 @@ def compose_login_link(job: OutboxJob) -> Composed | None:
         return None
     lifetime = current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.LOGIN]
     details = job.details or {}
+    # A newer request makes earlier codes for the address useless (their
+    # links keep working until they expire or are used).
+    tokens.kill_codes(email=partner.email, purpose=Purpose.LOGIN)
     minted = tokens.mint_token(
         email=partner.email,
         purpose=Purpose.LOGIN,
@@ -159,9 +169,103 @@ def compose_login_link(job: OutboxJob) -> Composed | None:
         ip_address=details.get("ip_address"),
         user_agent=details.get("user_agent"),
         details={"outbox_job_id": job.id},
+        request_id=details.get("request_id"),
     )
     link = f"{current_app.config['PORTAL_BASE_URL']}/partner/verify/{minted.raw}"
-    rendered = render("login_link", **login_link_context(partner, link, lifetime))
+    rendered = render("login_link", **login_link_context(partner, link, lifetime, minted.code))
+    return Composed(build_message(partner.email, rendered), link=link, token_id=minted.token.id)
+
+
+def link_to(path: str, raw: str) -> str:
+    """Return the public URL of an emailed link (built from PORTAL_BASE_URL, never the request)."""
+    return f"{current_app.config['PORTAL_BASE_URL']}{path}{raw}"
+
+
+def active_partner(job: OutboxJob) -> Partner | None:
+    """Return the job's partner if they still exist and are active."""
+    partner = db.session.get(Partner, job.partner_id) if job.partner_id is not None else None
+    return partner if partner is not None and partner.is_active else None
+
+
+def compose_email_change_link(job: OutboxJob) -> Composed | None:
+    """Mint the link that moves a partner to a new address; it goes to that new address.
+
+    Nothing is sent when the partner is gone or inactive, has changed address
+    since asking, or when the new address already belongs to a partner: the
+    requester was told the same either way, so the page reveals nothing.
+    """
+    partner = active_partner(job)
+    details = job.details or {}
+    if partner is None or partner.email != details.get("old_email"):
+        return None
+    if find_partner(job.recipient) is not None:
+        return None
+    # Only the latest request can complete.
+    tokens.revoke_tokens(partner_id=partner.id, purpose=Purpose.EMAIL_LINK)
+    lifetime = current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.EMAIL_LINK]
+    minted = tokens.mint_token(
+        email=job.recipient,
+        purpose=Purpose.EMAIL_LINK,
+        lifetime=lifetime,
+        partner_id=partner.id,
+        ip_address=details.get("ip_address"),
+        user_agent=details.get("user_agent"),
+        details={"outbox_job_id": job.id, "old_email": partner.email},
+    )
+    link = link_to("/partner/account/email/verify/", minted.raw)
+    rendered = render(
+        "email_change_link",
+        name=partner.name,
+        link=link,
+        old_email=partner.email,
+        new_email=job.recipient,
+        expires_in=describe_duration(lifetime),
+    )
+    return Composed(build_message(job.recipient, rendered), link=link, token_id=minted.token.id)
+
+
+def compose_email_change_notice(job: OutboxJob) -> Composed | None:
+    """Tell the old address that a change of address was asked for (or has been made)."""
+    partner = active_partner(job)
+    if partner is None:
+        return None
+    details = job.details or {}
+    rendered = render(
+        "email_change_notice",
+        is_done=bool(details.get("is_done")),
+        name=partner.name,
+        new_email=details.get("new_email"),
+        ip_address=details.get("ip_address") or "an unknown address",
+        device=devices.describe(details.get("user_agent")),
+        requested_at=formatdate(job.created_at.timestamp(), usegmt=True),
+    )
+    return Composed(build_message(job.recipient, rendered))
+
+
+def compose_account_deletion_link(job: OutboxJob) -> Composed | None:
+    """Mint the link that confirms deleting the account; it goes to the partner's address."""
+    partner = active_partner(job)
+    if partner is None or partner.email != job.recipient:
+        return None
+    tokens.revoke_tokens(partner_id=partner.id, purpose=Purpose.ACCOUNT_DELETION)
+    lifetime = current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.ACCOUNT_DELETION]
+    details = job.details or {}
+    minted = tokens.mint_token(
+        email=partner.email,
+        purpose=Purpose.ACCOUNT_DELETION,
+        lifetime=lifetime,
+        partner_id=partner.id,
+        ip_address=details.get("ip_address"),
+        user_agent=details.get("user_agent"),
+        details={"outbox_job_id": job.id},
+    )
+    link = link_to("/partner/account/delete/verify/", minted.raw)
+    rendered = render(
+        "account_deletion_link",
+        name=partner.name,
+        link=link,
+        expires_in=describe_duration(lifetime),
+    )
     return Composed(build_message(partner.email, rendered), link=link, token_id=minted.token.id)
 
 
@@ -236,6 +340,9 @@ COMPOSERS: dict[str, Callable[[OutboxJob], Composed | None]] = {
     "login_link": compose_login_link,
     "invitation": compose_invitation,
     "admin_password_reset": compose_admin_password_reset,
+    "email_change_link": compose_email_change_link,
+    "email_change_notice": compose_email_change_notice,
+    "account_deletion_link": compose_account_deletion_link,
 }
 
 

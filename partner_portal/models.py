@@ -121,6 +121,9 @@ class Partner(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the partner deleted their account: the row stays (anonymised,
+    # inactive) so its id is never reused and the audit trail stays attributable.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     grants: Mapped[list[AccessGrant]] = relationship(
         back_populates="partner", cascade="all, delete-orphan", passive_deletes=True
@@ -254,6 +257,12 @@ class MagicLinkToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The one-time code sent with the link: only for the browser whose
+    # request (``request_id``, also in its signed cookie) asked for it, stored
+    # as an HMAC, dead after a few wrong tries or when a newer code is sent.
+    request_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Staff password-reset links belong to an admin instead of a partner.
     admin_id: Mapped[int | None] = mapped_column(

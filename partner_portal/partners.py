@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 
 from . import clock, messages
 from .extensions import db
@@ -20,6 +20,8 @@ from .models import (
     Component,
     ComponentStatus,
     ComponentStatusEvent,
+    MagicLinkToken,
+    OutboxJob,
     Partner,
     PartnerSession,
     StatusPage,
@@ -146,6 +148,39 @@ def deactivate_partner(
         details={"sessions_ended": ended, "links_revoked": revoked},
     )
     return ended, revoked
+
+
+def erase_partner(partner: Partner) -> dict[str, int]:
+    """Delete a partner's account in place; return what was removed.
+
+    Sessions, links and grants go; queued mail loses the address; the row stays,
+    anonymised and inactive, so its id is never handed to someone else (SQLite
+    reuses the highest deleted id) and the audit trail, which names partners by
+    id and keeps the address each event was about, stays attributable.
+    """
+    erased_email = f"deleted-{partner.id}@deleted.invalid"
+    counts = {
+        "sessions_ended": sessions.end_all(PartnerSession, PartnerSession.partner_id, partner.id),
+        "links_deleted": db.session.execute(
+            delete(MagicLinkToken).where(MagicLinkToken.partner_id == partner.id)
+        ).rowcount,
+        "grants_removed": db.session.execute(
+            delete(AccessGrant).where(AccessGrant.partner_id == partner.id)
+        ).rowcount,
+        "mail_scrubbed": db.session.execute(
+            update(OutboxJob)
+            .where(or_(OutboxJob.partner_id == partner.id, OutboxJob.recipient == partner.email))
+            .values(recipient=erased_email, details=None, redirect_to=None)
+        ).rowcount,
+    }
+    db.session.expire(partner, ["grants"])
+    partner.email = erased_email
+    partner.name = "Deleted partner"
+    partner.company = None
+    partner.is_active = False
+    partner.last_login_at = None
+    partner.deleted_at = clock.now()
+    return counts
 
 
 def find_page(slug: str) -> StatusPage | None:

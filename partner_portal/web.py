@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, flash, make_response, render_template, request
+from werkzeug.routing import BaseConverter
 
+from . import messages
 from .security.audit import Requester
 
 MAX_NEXT_LENGTH = 512
@@ -38,6 +43,25 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def retry_after_header(wait: timedelta) -> str:
+    """Return a ``Retry-After`` value: whole seconds, rounded up."""
+    return str(max(1, math.ceil(wait.total_seconds())))
+
+
+def too_many_requests(wait: timedelta, template: str, **context: Any) -> Response:
+    """Show ``template`` again with the throttling sentence, as a 429 with ``Retry-After``."""
+    flash(messages.too_many_requests(wait), "error")
+    response = make_response(render_template(template, **context), 429)
+    response.headers["Retry-After"] = retry_after_header(wait)
+    return response
+
+
+def no_referrer(response: Response) -> Response:
+    """Keep a URL that held a token out of the next page's Referer."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def is_same_origin_request() -> bool:
     """Return whether a state-changing request came from our own pages (or a non-browser client)."""
     fetch_site = request.headers.get("Sec-Fetch-Site")
@@ -53,6 +77,7 @@ def is_same_origin_request() -> bool:
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",
+        "object-src 'none'",
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",
@@ -79,6 +104,19 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+class LinkTokenConverter(BaseConverter):
+    """The rest of a link's path, whatever it holds (empty, slashes, line breaks).
+
+    A mangled link must get the generic invalid-link answer from the token
+    check, not a 404 from the router; the token check refuses anything that
+    is not exactly the shape we mint before it reaches a query.
+    """
+
+    regex = r"[\s\S]*"
+    part_isolating = False
+
+
 def init_app(app: Flask) -> None:
-    """Register the response headers."""
+    """Register the ``token`` URL converter (before any blueprint uses it) and the headers."""
+    app.url_map.converters["token"] = LinkTokenConverter
     app.after_request(add_security_headers)

@@ -16,6 +16,8 @@ from partner_portal.extensions import db
 from partner_portal.models import AuditEvent, ComponentStatus, Partner, StatusPage
 
 LINK_PATTERN = re.compile(r"http://localhost/partner/verify/([A-Za-z0-9_-]+)")
+ANY_LINK_PATTERN = re.compile(r"http://localhost(/partner/[a-z/]*verify/[A-Za-z0-9_-]+)")
+CODE_PATTERN = re.compile(r"\b([2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4})\b")
 
 
 def soup(response: TestResponse) -> BeautifulSoup:
@@ -73,6 +75,32 @@ def token_from(message: EmailMessage) -> str:
     match = LINK_PATTERN.search(text)
     assert match, text
     return match.group(1)
+
+
+def link_path_from(message: EmailMessage) -> str:
+    """Return the path of the (first) link in an email's text part, e.g. /partner/.../verify/..."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    match = ANY_LINK_PATTERN.search(text)
+    assert match, text
+    return match.group(1)
+
+
+def text_of(message: EmailMessage) -> str:
+    """Return an email's text part."""
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def code_from(message: EmailMessage) -> str:
+    """Return the one-time code in a sign-in email's text part (as shown: ``ABCD-EFGH``)."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    match = CODE_PATTERN.search(text)
+    assert match, text
+    return match.group(1)
+
+
+def enter_code(client: FlaskClient, code: str) -> TestResponse:
+    """Type the emailed code on the "check your email" page and submit it."""
+    return submit(client, "/partner/login/sent", "/partner/login/code", {"code": code})
 
 
 def confirm(client: FlaskClient, token: str) -> TestResponse:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from partner_portal import messages
 from partner_portal.extensions import db
-from partner_portal.models import AuditEvent, MagicLinkToken, Partner, PartnerSession
+from partner_portal.models import AccessGrant, AuditEvent, MagicLinkToken, Partner, PartnerSession
 
 from .helpers import (
     add_admin,
@@ -17,6 +17,7 @@ from .helpers import (
     audit_events,
     field_errors,
     flashes,
+    form_data,
     get_partner,
     grant,
     request_link,
@@ -204,7 +205,12 @@ def test_deleting_a_partner_keeps_their_audit_history(app, client, admin, alice)
 
     assert response.location == "/admin/partners"
     with app.app_context():
-        assert db.session.get(Partner, pid) is None
+        erased = db.session.get(Partner, pid)  # kept, anonymised: its id is never reused
+        assert erased.email == f"deleted-{pid}@deleted.invalid"
+        assert erased.name == "Deleted partner"
+        assert erased.is_active is False
+        assert erased.deleted_at is not None
+        assert db.session.scalar(select(func.count()).select_from(AccessGrant)) == 0
         assert db.session.scalar(select(func.count()).select_from(PartnerSession)) == 0
         assert db.session.scalar(select(func.count()).select_from(MagicLinkToken)) == 0
     events = audit_events(app)
@@ -329,3 +335,15 @@ def test_preview_shows_exactly_the_partners_pages_and_creates_no_session(app, cl
             )
             == 0
         )
+
+
+def test_a_deleted_partner_cannot_be_reactivated(app, client, admin, alice):
+    pid = partner_id(app, "alice@acme.example")
+    confirm_action(client, f"/admin/partners/{pid}/delete")
+    # Reactivate is a button on the partner page (no confirmation page): post it directly.
+    data = form_data(client.get(f"/admin/partners/{pid}"), None)
+    response = client.post(f"/admin/partners/{pid}/reactivate", data=data)
+    assert flashes(client.get(response.location)) == [messages.PARTNER_IS_DELETED]
+    with app.app_context():
+        assert db.session.get(Partner, pid).is_active is False
+    assert audit_events(app, "admin.partner.reactivated") == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -27,6 +29,14 @@ def audit(app, action: str) -> list[AuditEvent]:
                 select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
             )
         )
+
+
+def shape(headers) -> list[tuple[str, str]]:  # noqa: ANN001
+    """Return the headers with cookie values masked: each cookie holds a fresh random id."""
+    return sorted(
+        (name, re.sub(r"=[^;]*", "=…", value, count=1) if name == "Set-Cookie" else value)
+        for name, value in headers.items()
+    )
 
 
 def test_login_page_has_a_labelled_email_field_and_csrf_token(client):
@@ -97,9 +107,7 @@ def test_unknown_and_inactive_addresses_get_the_same_answer_and_no_mail(app, cli
 
     assert (other.status_code, other.location) == (registered.status_code, registered.location)
     assert other.get_data() == registered.get_data()
-    assert sorted(h for h in other.headers if h != "Set-Cookie") == sorted(
-        h for h in registered.headers if h != "Set-Cookie"
-    )
+    assert shape(other.headers) == shape(registered.headers)
     assert len(smtp.wait_for(1)) == 1
     requested = audit(app, "partner.login.requested")
     assert [e.email for e in requested] == ["alice@acme.example", address]

@@ -81,7 +81,7 @@ def test_confirming_signs_in_and_lands_on_the_dashboard(app, client, link):
     assert row.used_at is not None
     with app.app_context():
         login = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "partner.login"))
-        assert login.details == {"token_id": row.id}
+        assert login.details == {"token_id": row.id, "method": "link"}
         assert login.ip_address == "127.0.0.1"
 
 

@@ -207,8 +207,8 @@ def deactivate_partner(actor: Actor, partner: Partner) -> tuple[int, int]:
 
 
 def reactivate_partner(actor: Actor, partner: Partner) -> bool:
-    """Let a deactivated partner sign in again; return False if they were active already."""
-    if partner.is_active:
+    """Let a deactivated partner sign in again; return False if active already or deleted."""
+    if partner.is_active or partner.deleted_at is not None:
         return False
     partner.is_active = True
     audit("partner.reactivated", actor, partner)
@@ -217,16 +217,17 @@ def reactivate_partner(actor: Actor, partner: Partner) -> bool:
 
 
 def delete_partner(actor: Actor, partner: Partner) -> None:
-    """Delete a partner with their grants, sessions and links; their audit history stays."""
-    # Audit events reference partners without a foreign key, so they survive.
+    """Delete a partner's account (as self-service deletion does); their audit history stays."""
+    email, name, company = partner.email, partner.name, partner.company
+    removed = partners.erase_partner(partner)
     audit(
         "partner.deleted",
         actor,
-        partner,
+        partner_id=partner.id,
+        email=email,
         severity=Severity.WARNING,
-        details={"name": partner.name, "company": partner.company},
+        details={"name": name, "company": company, **removed},
     )
-    db.session.delete(partner)
     db.session.commit()
 
 

@@ -203,6 +203,8 @@ def reactivate_partner(partner_id: int) -> Response:
     partner = partner_or_404(partner_id)
     if directory.reactivate_partner(actor(), partner):
         flash(messages.PARTNER_REACTIVATED.format(email=partner.email), "success")
+    elif partner.deleted_at is not None:
+        flash(messages.PARTNER_IS_DELETED, "error")
     else:
         flash(messages.PARTNER_ALREADY_ACTIVE.format(email=partner.email), "info")
     return show(partner.id)

@@ -8,6 +8,8 @@ say it came from our own origin. The cookie is SameSite=Lax besides.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, current_app, g, jsonify, request, session
 from werkzeug.wrappers import Response
 
@@ -18,7 +20,7 @@ from ..auth.views import begin_confirmation
 from ..extensions import csrf
 from ..partners import InvalidEmail, canonical_email
 from ..security import sessions, tokens
-from ..web import is_same_origin_request, requester, safe_next
+from ..web import is_same_origin_request, requester, retry_after_header, safe_next
 
 bp = Blueprint("api", __name__, url_prefix="/api/partner")
 csrf.exempt(bp)
@@ -53,16 +55,26 @@ def request_login() -> Response | tuple[Response, int]:
     raw_email = json_body().get("email")
     try:
         canonical_email(raw_email if isinstance(raw_email, str) else "")
-    except InvalidEmail:
-        return error(messages.API_INVALID_EMAIL, 400)
+    except InvalidEmail as invalid:
+        return jsonify(error=messages.API_INVALID_EMAIL, detail=str(invalid)), 400
     redirect_to = json_body().get("redirectTo")
-    service.request_login_link(
-        raw_email, requester(), safe_next(redirect_to if isinstance(redirect_to, str) else None)
-    )
+    try:
+        service.request_login_link(
+            raw_email, requester(), safe_next(redirect_to if isinstance(redirect_to, str) else None)
+        )
+    except tokens.RateLimited as throttled:
+        return too_many(throttled.retry_after)
     return jsonify(success=True, message=messages.LOGIN_LINK_REQUESTED)
 
 
-@bp.get("/auth/verify/<path:token>")
+def too_many(wait: timedelta) -> tuple[Response, int]:
+    """Answer 429 with the throttling sentence and ``Retry-After``."""
+    response, status_code = error(messages.too_many_requests(wait), 429)
+    response.headers["Retry-After"] = retry_after_header(wait)
+    return response, status_code
+
+
+@bp.get("/auth/verify/<token:token>")
 def open_link(token: str) -> Response:
     """Open an emailed link the scanner-safe way: on to the confirmation page, nothing spent."""
     return begin_confirmation(token)
@@ -73,8 +85,11 @@ def redeem_link() -> Response | tuple[Response, int]:
     """Spend a link given in the JSON body and start a session (for API clients)."""
     raw = json_body().get("token")
     try:
+        service.ensure_may_confirm(requester())
         link = tokens.find_token(raw if isinstance(raw, str) else "", tokens.Purpose.LOGIN)
         partner, next_path = service.confirm_login(link.id, requester())
+    except tokens.RateLimited as throttled:
+        return too_many(throttled.retry_after)
     except tokens.MagicLinkError as failure:
         service.record_failed_login(failure, requester())
         return error(messages.API_LINK_INVALID, 400)

@@ -6,9 +6,9 @@ from flask import current_app
 
 from .. import clock, outbox
 from ..extensions import db
-from ..models import Partner
+from ..models import MagicLinkToken, Partner
 from ..partners import canonical_email, find_partner
-from ..security import tokens
+from ..security import limits, tokens
 from ..security.audit import Requester, Severity, record
 from ..security.purposes import Purpose
 
@@ -18,18 +18,30 @@ def login_lifetime():  # noqa: ANN201 - timedelta
     return current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.LOGIN]
 
 
-def request_login_link(raw_email: str, requester: Requester, next_path: str | None) -> None:
+def request_login_link(
+    raw_email: str, requester: Requester, next_path: str | None, request_id: str | None = None
+) -> None:
     """Queue a sign-in link for an address; say nothing about whether it is registered.
 
     Registered, unknown and inactive addresses take exactly the same path (one
-    lookup, one audit event, one outbox job, one commit) and no mail is sent
-    here, so neither the answer nor its timing tells them apart. The worker
-    sends only to active partners. Unknown and inactive requests are flagged
-    in the audit log, which the requester never sees.
+    lookup, the rate-limit counters, one audit event, one outbox job, one
+    commit) and no mail is sent here, so neither the answer nor its timing
+    tells them apart. The worker sends only to active partners. Unknown and
+    inactive requests are flagged in the audit log, which the requester never
+    sees. ``request_id`` ties the email's one-time code to the asking browser.
+
+    Raises :class:`tokens.RateLimited` when the address or the IP has asked
+    too often; the refusal is audited and nothing is queued.
     """
     email = canonical_email(raw_email)
     partner = find_partner(email)
     is_known = partner is not None and partner.is_active
+    throttled = limits.hit_link_request(email, requester.ip_address)
+    if throttled is not None:
+        record_throttled(
+            throttled, requester, partner_id=partner.id if partner else None, email=email
+        )
+        raise tokens.RateLimited(throttled.retry_after)
     record(
         "partner.login.requested",
         requester,
@@ -48,13 +60,68 @@ def request_login_link(raw_email: str, requester: Requester, next_path: str | No
         partner_id=partner.id if partner else None,
         purpose=Purpose.LOGIN.value,
         redirect_to=next_path,
+        details={"request_id": request_id} if request_id else None,
     )
     db.session.commit()
 
 
+def record_throttled(
+    throttled: limits.Throttled,
+    requester: Requester,
+    *,
+    partner_id: int | None = None,
+    email: str | None = None,
+    action: str = "partner.login.throttled",
+) -> None:
+    """Audit (and commit) a refused request: a warning, since it may be an attack in progress.
+
+    Every refusal is recorded, not only the first: the trail must show who was
+    targeted, from where and how hard. A flood large enough for these rows to
+    matter has to be stopped before it reaches the portal (see SECURITY.md).
+    """
+    record(
+        action,
+        requester,
+        severity=Severity.WARNING,
+        partner_id=partner_id,
+        email=email,
+        details={"limit": throttled.limit, "retry_after": throttled.retry_after_seconds},
+    )
+    db.session.commit()
+
+
+def ensure_may_confirm(requester: Requester) -> None:
+    """Refuse (audited) an IP that failed too often, before its attempt is even looked at."""
+    throttled = limits.check_failures(requester.ip_address)
+    if throttled is not None:
+        record_throttled(throttled, requester)
+        raise tokens.RateLimited(throttled.retry_after)
+
+
 def confirm_login(token_id: int, requester: Requester) -> tuple[Partner, str | None]:
     """Redeem a login link once; return the partner and where the link wanted to go."""
-    token = tokens.redeem_token(token_id, Purpose.LOGIN)
+    return signed_in(tokens.redeem_token(token_id, Purpose.LOGIN), requester, method="link")
+
+
+def confirm_code(request_id: str, typed: str, requester: Requester) -> tuple[Partner, str | None]:
+    """Redeem the link behind a one-time code typed in the browser that asked for it.
+
+    A wrong code is audited and counted against the IP (and has used up one
+    of the code's tries) before :class:`tokens.CodeInvalid` reaches the view.
+    """
+    ensure_may_confirm(requester)
+    try:
+        token = tokens.redeem_code(request_id, typed, Purpose.LOGIN)
+    except tokens.CodeInvalid as error:
+        record_failed_code(error, requester)
+        raise
+    return signed_in(token, requester, method="code")
+
+
+def signed_in(
+    token: MagicLinkToken, requester: Requester, *, method: str
+) -> tuple[Partner, str | None]:
+    """Record the sign-in a redeemed link (or its code) grants; return the partner and next path."""
     partner = token.partner
     assert partner is not None
     partner.last_login_at = clock.now()
@@ -63,14 +130,14 @@ def confirm_login(token_id: int, requester: Requester) -> tuple[Partner, str | N
         requester,
         partner_id=partner.id,
         email=partner.email,
-        details={"token_id": token.id},
+        details={"token_id": token.id, "method": method},
     )
     db.session.commit()
     return partner, token.redirect_to
 
 
 def record_failed_login(error: tokens.MagicLinkError, requester: Requester) -> None:
-    """Audit a link that could not be used, naming the token's id, never the token."""
+    """Audit a link that could not be used (its id, never the token) and count it against the IP."""
     db.session.rollback()
     token = error.token
     record(
@@ -81,6 +148,21 @@ def record_failed_login(error: tokens.MagicLinkError, requester: Requester) -> N
         email=token.email if token else None,
         details={"reason": error.reason, "token_id": token.id if token else None},
     )
+    limits.count_failure(requester.ip_address)
+    db.session.commit()
+
+
+def record_failed_code(error: tokens.CodeInvalid, requester: Requester) -> None:
+    """Audit a wrong one-time code and count it; the try it used up is committed with it."""
+    record(
+        "partner.login.failed",
+        requester,
+        severity=Severity.WARNING,
+        partner_id=error.partner_id,
+        email=error.email,
+        details={"reason": error.reason, "token_id": error.token_id},
+    )
+    limits.count_failure(requester.ip_address)
     db.session.commit()
 
 

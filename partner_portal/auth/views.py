@@ -1,10 +1,13 @@
 """Partner sign-in pages.
 
 The emailed link only ever opens a confirmation page: mail scanners follow
-links, so a GET must never sign anyone in or spend the link.
+links, so a GET must never sign anyone in or spend the link. The email's
+one-time code is the other way in, for the browser that asked.
 """
 
 from __future__ import annotations
+
+import secrets
 
 from flask import (
     Blueprint,
@@ -20,11 +23,12 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from .. import messages
+from ..models import Partner
 from ..security import sessions, tokens
 from ..security.purposes import Purpose
-from ..web import requester, safe_next
+from ..web import no_referrer, requester, safe_next, too_many_requests
 from . import service
-from .forms import ConfirmLinkForm, LoginForm, LogoutForm
+from .forms import CodeForm, ConfirmLinkForm, LoginForm, LogoutForm
 from .identity import PARTNER_KEY, load_partner
 
 bp = Blueprint("auth", __name__)
@@ -32,6 +36,9 @@ bp.before_app_request(load_partner)
 
 PENDING_LINK = "pending_link"
 RESEND_EMAIL = "resend_email"
+# The random id of this browser's latest link request: the email's one-time
+# code works only together with it, so only in this browser.
+LOGIN_REQUEST = "login_request"
 
 LINK_MESSAGES = {
     tokens.LinkExpired: messages.LINK_EXPIRED,
@@ -47,7 +54,14 @@ def login() -> Response | tuple[str, int] | str:
         return redirect(url_for("portal.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        service.request_login_link(form.email.data, requester(), safe_next(form.next.data))
+        request_id = secrets.token_urlsafe(16)
+        try:
+            service.request_login_link(
+                form.email.data, requester(), safe_next(form.next.data), request_id
+            )
+        except tokens.RateLimited as throttled:
+            return too_many_requests(throttled.retry_after, "auth/login.html", form=form)
+        session[LOGIN_REQUEST] = request_id
         return redirect(url_for(".login_sent"), 303)
     if request.method == "POST":
         return render_template("auth/login.html", form=form), 400
@@ -56,30 +70,61 @@ def login() -> Response | tuple[str, int] | str:
     return render_template("auth/login.html", form=form)
 
 
+def sent_context(form: CodeForm | None = None) -> dict[str, object]:
+    """Return what the "check your email" page shows (the code form: only where it can work)."""
+    return {
+        "lifetime": service.login_lifetime(),
+        "show_dev_mailbox": current_app.config["MAIL_TO_DEV_MAILBOX"],
+        "form": form or CodeForm(),
+        "has_request": session.get(LOGIN_REQUEST) is not None,
+    }
+
+
 @bp.get("/partner/login/sent")
 def login_sent() -> str:
-    """Say that a link is on its way, if the address is registered."""
-    return render_template(
-        "auth/login_sent.html",
-        lifetime=service.login_lifetime(),
-        show_dev_mailbox=current_app.config["MAIL_TO_DEV_MAILBOX"],
-    )
+    """Say that a link is on its way, if the address is registered, and offer the code form."""
+    return render_template("auth/login_sent.html", **sent_context())
+
+
+@bp.post("/partner/login/code")
+def enter_code() -> Response | tuple[str, int]:
+    """Sign in with the email's one-time code, in the browser that asked for it."""
+    form = CodeForm()
+    request_id = session.get(LOGIN_REQUEST)
+    if request_id is None:
+        flash(messages.CODE_WRONG_BROWSER, "info")
+        return redirect(url_for(".login"), 303)
+    if not form.validate():
+        return render_template("auth/login_sent.html", **sent_context(form)), 400
+    try:
+        partner, next_path = service.confirm_code(request_id, form.code.data, requester())
+    except tokens.RateLimited as throttled:
+        return too_many_requests(
+            throttled.retry_after, "auth/login_sent.html", **sent_context(form)
+        )
+    except tokens.CodeInvalid:
+        form.code.errors = [messages.CODE_INVALID]
+        return render_template("auth/login_sent.html", **sent_context(form)), 400
+    return start_session(partner, next_path)
 
 
 def begin_confirmation(raw_token: str) -> Response:
     """Check a link without spending it, keep it server-side, go on to the confirm page."""
     try:
+        service.ensure_may_confirm(requester())
         link = tokens.find_token(raw_token, Purpose.LOGIN)
+    except tokens.RateLimited as throttled:
+        return no_referrer(
+            too_many_requests(throttled.retry_after, "auth/login.html", form=LoginForm())
+        )
     except tokens.MagicLinkError as error:
         return link_failed(error)
     session[PENDING_LINK] = link.id
     # The token leaves the address bar (and so history and Referer) here.
-    response = redirect(url_for("auth.confirm_link"), 303)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return no_referrer(redirect(url_for("auth.confirm_link"), 303))
 
 
-@bp.get("/partner/verify/<path:token>")
+@bp.get("/partner/verify/<token:token>")
 def open_link(token: str) -> Response:
     """Open an emailed sign-in link: never consumes it."""
     return begin_confirmation(token)
@@ -108,9 +153,17 @@ def redeem_link() -> Response:
         flash(messages.LINK_NO_PENDING, "info")
         return redirect(url_for(".login"), 303)
     try:
+        service.ensure_may_confirm(requester())
         partner, next_path = service.confirm_login(pending, requester())
+    except tokens.RateLimited as throttled:
+        return too_many_requests(throttled.retry_after, "auth/login.html", form=LoginForm())
     except tokens.MagicLinkError as error:
         return link_failed(error)
+    return start_session(partner, next_path)
+
+
+def start_session(partner: Partner, next_path: str | None) -> Response:
+    """Sign the partner in (fresh session id, fresh CSRF token) and go where the link said."""
     sessions.begin(
         session,
         identity_key=PARTNER_KEY,
@@ -137,6 +190,4 @@ def link_failed(error: tokens.MagicLinkError) -> Response:
     flash(LINK_MESSAGES.get(type(error), messages.LINK_INVALID), "error")
     if error.token is not None and error.token.partner_id is not None:
         session[RESEND_EMAIL] = error.token.email
-    response = redirect(url_for("auth.login"), 303)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return no_referrer(redirect(url_for("auth.login"), 303))

@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 import re
 
-# /partner/verify/<token> and /api/partner/auth/verify/<token>, wherever they
-# appear in a log line (request line, Referer, an exception message).
-_TOKEN_PATH = re.compile(r"(/(?:api/partner/auth|partner)/verify/)[^\s\"'?#]+")
+# /partner/verify/<token>, /api/partner/auth/verify/<token> and the account
+# links (/partner/account/email/verify/<token>, .../delete/verify/<token>),
+# wherever they appear in a log line (request line, Referer, an exception).
+_TOKEN_PATH = re.compile(
+    r"(/(?:api/partner/auth|partner|partner/account/email|partner/account/delete)/verify/)"
+    r"[^\s\"'?#]+"
+)
 REDACTED = "[redacted]"
 
 

@@ -321,6 +321,15 @@ def touch(session: Any) -> None:
         session[SEEN_AT] = int(now)
 
 
-def end_all(model: Any, identity_column: Any, identity: int) -> int:
-    """Delete every stored session of one identity (in the caller's transaction)."""
-    return db.session.execute(delete(model).where(identity_column == identity)).rowcount
+def end_all(model: Any, identity_column: Any, identity: int, *, keep: str | None = None) -> int:
+    """Delete every stored session of one identity (but ``keep``), in the caller's transaction."""
+    statement = delete(model).where(identity_column == identity)
+    if keep is not None:
+        statement = statement.where(model.session_id != keep)
+    return db.session.execute(statement).rowcount
+
+
+def signed_in_at(session: Any) -> datetime | None:
+    """Return when a signed-in session's sign-in happened (None if anonymous)."""
+    stamp = session.get(SIGNED_IN_AT)
+    return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None

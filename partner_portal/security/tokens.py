@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from .. import clock
 from ..extensions import db
 from ..models import Admin, MagicLinkToken, Partner
+from . import codes
 from .purposes import Purpose
 
 __all__ = ["Purpose"]
@@ -80,12 +81,31 @@ class EmailFailed(MagicLinkError):
     reason = "email_failed"
 
 
+class CodeInvalid(MagicLinkError):
+    """A one-time code that is wrong, dead, expired, spent, or not for this browser.
+
+    It never says which: every case reads the same to the person typing. The
+    audit log gets the token's id (and partner) when a live code was tried.
+    """
+
+    reason = "code_invalid"
+
+    def __init__(
+        self, token_id: int | None = None, partner_id: int | None = None, email: str | None = None
+    ) -> None:
+        super().__init__()
+        self.token_id = token_id
+        self.partner_id = partner_id
+        self.email = email
+
+
 @dataclass(frozen=True)
 class MintedToken:
     """A freshly minted link: the raw value to email, and the stored row."""
 
     raw: str
     token: MagicLinkToken
+    code: str | None = None
 
 
 def hash_token(raw: str) -> str:
@@ -109,9 +129,15 @@ def mint_token(
     details: dict[str, Any] | None = None,
     ip_address: str | None = None,
     user_agent: str | None = None,
+    request_id: str | None = None,
 ) -> MintedToken:
-    """Create a link row in the current transaction and return it with its raw token."""
+    """Create a link row in the current transaction and return it with its raw token.
+
+    With a ``request_id`` (the asking browser's), the link also gets a
+    one-time code for that browser, returned in clear only here.
+    """
     raw = secrets.token_urlsafe(TOKEN_BYTES)
+    code = codes.generate() if request_id else None
     now = clock.now()
     token = MagicLinkToken(
         token_hash=hash_token(raw),
@@ -125,10 +151,13 @@ def mint_token(
         user_agent=user_agent,
         created_at=now,
         expires_at=now + lifetime,
+        request_id=request_id,
+        code_hash=codes.digest(code, request_id) if code and request_id else None,
+        code_attempts=0,
     )
     db.session.add(token)
     db.session.flush()
-    return MintedToken(raw=raw, token=token)
+    return MintedToken(raw=raw, token=token, code=code)
 
 
 def check_usable(token: MagicLinkToken, purpose: Purpose, now: datetime | None = None) -> None:
@@ -244,3 +273,71 @@ def revoke_tokens(
     if token_id is not None:
         statement = statement.where(MagicLinkToken.id == token_id)
     return db.session.execute(statement).rowcount
+
+
+def kill_codes(*, email: str, purpose: Purpose) -> int:
+    """Make every outstanding one-time code for ``email`` unusable (links stay); return how many."""
+    return db.session.execute(
+        update(MagicLinkToken)
+        .where(
+            MagicLinkToken.email == email,
+            MagicLinkToken.purpose == purpose.value,
+            MagicLinkToken.code_hash.is_not(None),
+        )
+        .values(code_hash=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+# Compared against when no live code exists, so that case costs what a wrong code costs.
+_NO_CODE = "0" * 64
+
+
+def redeem_code(request_id: str, typed: str, purpose: Purpose) -> MagicLinkToken:
+    """Spend the link whose one-time code ``typed`` is, for the browser of ``request_id``.
+
+    One UPDATE first takes a try from the live code of this request (at most
+    ``codes.MAX_ATTEMPTS``, so simultaneous guesses queue on the row and the
+    sixth finds it dead), and only then is the code compared, in constant
+    time. A match spends the link with :func:`redeem_token`, so a code and its
+    link are one credential. Registered and unknown addresses run the same
+    statements here; every failure raises :class:`CodeInvalid`.
+    """
+    now = clock.now()
+    tried = db.session.execute(
+        update(MagicLinkToken)
+        .where(
+            MagicLinkToken.request_id == request_id,
+            MagicLinkToken.purpose == purpose.value,
+            MagicLinkToken.code_hash.is_not(None),
+            MagicLinkToken.code_attempts < codes.MAX_ATTEMPTS,
+            MagicLinkToken.used_at.is_(None),
+            MagicLinkToken.revoked_at.is_(None),
+            MagicLinkToken.expires_at > now,
+        )
+        .values(code_attempts=MagicLinkToken.code_attempts + 1)
+        .returning(
+            MagicLinkToken.id,
+            MagicLinkToken.code_hash,
+            MagicLinkToken.partner_id,
+            MagicLinkToken.email,
+        )
+        .execution_options(synchronize_session=False)
+    ).all()
+    match = None
+    for row in tried or [None]:
+        stored = row.code_hash if row is not None else _NO_CODE
+        if codes.matches(typed, request_id, stored) and row is not None:
+            match = row
+    if match is None:
+        first = tried[0] if tried else None
+        raise CodeInvalid(
+            token_id=first.id if first else None,
+            partner_id=first.partner_id if first else None,
+            email=first.email if first else None,
+        )
+    try:
+        return redeem_token(match.id, purpose)
+    except MagicLinkError as error:
+        # Spent by its link a moment ago, or the partner was just deactivated.
+        raise CodeInvalid(match.id, match.partner_id, match.email) from error

@@ -1,0 +1,213 @@
+"""Attacks on the self-service pages: IDOR, cross-account links, stolen sessions, CSRF.
+
+Defences: every action is scoped to the signed-in partner (a session row is
+found by id *and* owner); an emailed account link works only in a session of
+the partner it was minted for, and is checked before it is spent; opening a
+link only shows a confirmation page; changing the sign-in address needs a
+sign-in from the last 15 minutes; every POST carries the CSRF token.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from partner_portal import messages
+from partner_portal.extensions import db
+from partner_portal.models import AuditEvent, MagicLinkToken, Partner, PartnerSession
+
+from ..helpers import (
+    add_partner,
+    flashes,
+    form_data,
+    link_path_from,
+    sign_in,
+    submit,
+)
+
+
+@pytest.fixture
+def alice(app, smtp):
+    add_partner(app, "alice@acme.example", name="Alice")
+    client = app.test_client()
+    sign_in(client, smtp, "alice@acme.example")
+    return client
+
+
+@pytest.fixture
+def mallory(app, smtp):
+    add_partner(app, "mallory@evil.example", name="Mallory")
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.66"
+    sign_in(client, smtp, "mallory@evil.example")
+    return client
+
+
+def rows(app) -> list[PartnerSession]:
+    with app.app_context():
+        found = db.session.scalars(select(PartnerSession).order_by(PartnerSession.id)).all()
+        for row in found:
+            db.session.expunge(row)
+        return list(found)
+
+
+def email_of(app, partner_id: int) -> str:
+    with app.app_context():
+        return db.session.get(Partner, partner_id).email
+
+
+def test_a_partner_cannot_end_another_partners_session(app, alice, mallory):
+    alices = next(r for r in rows(app) if r.partner_id == 1)
+    csrf = form_data(mallory.get("/partner/account"), "/partner/account/sessions/end-others")
+    response = mallory.post(f"/partner/account/sessions/{alices.id}/end", data=csrf)
+    assert response.status_code == 303
+    assert flashes(mallory.get("/partner/account")) == [messages.SESSION_NOT_FOUND]
+    assert alice.get("/partner/dashboard").status_code == 200
+
+
+def test_sign_out_everywhere_else_touches_only_ones_own_sessions(app, alice, mallory):
+    submit(mallory, "/partner/account", "/partner/account/sessions/end-others")
+    assert alice.get("/partner/dashboard").status_code == 200
+
+
+def mallory_change_link(app, smtp, mallory) -> str:  # noqa: ANN001
+    before = len(smtp.delivered())
+    submit(mallory, "/partner/account", "/partner/account/email", {"new_email": "m2@evil.example"})
+    mails = smtp.wait_for(before + 2)[before:]
+    return link_path_from(next(m for m in mails if m["To"] == "m2@evil.example"))
+
+
+def test_an_email_change_link_works_only_for_its_own_partner(app, smtp, alice, mallory):
+    path = mallory_change_link(app, smtp, mallory)
+    # Mallory tricks Alice into opening the link in her signed-in browser.
+    response = alice.get(path)
+    assert response.location == "/partner/account"
+    assert flashes(alice.get("/partner/account")) == [messages.ACCOUNT_LINK_INVALID]
+    assert email_of(app, 1) == "alice@acme.example"
+    assert email_of(app, 2) == "mallory@evil.example"
+    # The link was not spent by the refusal: its owner can still use it.
+    mallory.get(path)
+    submit(mallory, "/partner/account/email/confirm", "/partner/account/email/confirm")
+    assert email_of(app, 2) == "m2@evil.example"
+
+
+def test_an_account_link_opened_signed_out_asks_to_sign_in_and_keeps_the_token_out(
+    app, smtp, mallory
+):
+    path = mallory_change_link(app, smtp, mallory)
+    stranger = app.test_client()
+    response = stranger.get(path)
+    assert response.status_code == 303
+    assert response.location == "/partner/login"  # no ?next= carrying the token
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert flashes(stranger.get("/partner/login")) == [messages.ACCOUNT_LINK_SIGN_IN_FIRST]
+    with app.app_context():
+        link = db.session.scalar(
+            select(MagicLinkToken).where(MagicLinkToken.purpose == "email_link")
+        )
+        assert link.used_at is None
+
+
+def test_a_deletion_link_is_not_a_sign_in_link_nor_the_other_way_round(app, smtp, alice):
+    before = len(smtp.delivered())
+    submit(alice, "/partner/account", "/partner/account/delete")
+    alice.get("/partner/account")  # reads the "we sent a link" note
+    deletion = link_path_from(smtp.wait_for(before + 1)[-1])
+    token = deletion.rsplit("/", 1)[1]
+    stranger = app.test_client()
+    stranger.get(f"/partner/verify/{token}")
+    assert flashes(stranger.get("/partner/login")) == [messages.LINK_INVALID]
+    response = alice.get(f"/partner/account/email/verify/{token}")
+    assert flashes(alice.get("/partner/account")) == [messages.ACCOUNT_LINK_INVALID]
+    assert response.location == "/partner/account"
+    assert alice.get("/partner/dashboard").status_code == 200
+
+
+def test_a_stolen_session_cannot_quietly_move_the_account(app, smtp, alice, clock):
+    """A session cookie stolen hours after sign-in cannot point the account at a new address."""
+    clock.advance(hours=3)
+    thief = app.test_client()
+    thief.set_cookie("partner.sid", alice.get_cookie("partner.sid").value)
+    page = thief.get("/partner/account")
+    csrf = form_data(page, "/partner/account/sign-in-again")["csrf_token"]
+    before = len(smtp.delivered())
+    thief.post(
+        "/partner/account/email", data={"csrf_token": csrf, "new_email": "thief@evil.example"}
+    )
+    assert flashes(thief.get("/partner/account")) == [messages.SIGN_IN_AGAIN]
+    assert len(smtp.delivered()) == before
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(AuditEvent).where(AuditEvent.action == "partner.email.change_requested")
+            )
+            is None
+        )
+
+
+@pytest.mark.parametrize(
+    ("action", "fields"),
+    [
+        ("/partner/account/sessions/end-others", {}),
+        ("/partner/account/email", {"new_email": "x@evil.example"}),
+        ("/partner/account/delete", {}),
+        ("/partner/account/sign-in-again", {}),
+    ],
+)
+def test_account_posts_without_the_csrf_token_do_nothing(app, smtp, alice, action, fields):
+    before = len(smtp.delivered())
+    response = alice.post(action, data=fields)
+    assert response.status_code == 303
+    assert flashes(alice.get("/partner/account")) == [messages.FORM_EXPIRED]
+    assert alice.get("/partner/dashboard").status_code == 200
+    assert len(smtp.delivered()) == before
+
+
+def test_an_email_change_confirmed_after_the_address_was_taken_is_refused(app, smtp, alice):
+    before = len(smtp.delivered())
+    submit(alice, "/partner/account", "/partner/account/email", {"new_email": "new@acme.example"})
+    mails = smtp.wait_for(before + 2)[before:]
+    path = link_path_from(next(m for m in mails if m["To"] == "new@acme.example"))
+    add_partner(app, "new@acme.example", name="Someone else")  # meanwhile, by an admin
+    alice.get(path)
+    response = submit(alice, "/partner/account/email/confirm", "/partner/account/email/confirm")
+    assert response.location == "/partner/account"
+    assert flashes(alice.get("/partner/account")) == [messages.EMAIL_UNAVAILABLE]
+    assert email_of(app, 1) == "alice@acme.example"
+
+
+def test_a_confirmation_page_without_a_pending_link_acts_on_nothing(app, alice):
+    for path in ("/partner/account/email/confirm", "/partner/account/delete/confirm"):
+        response = alice.get(path)
+        assert response.location == "/partner/account"
+        csrf = form_data(alice.get("/partner/account"), "/partner/account/delete")
+        response = alice.post(path, data=csrf)
+        assert response.location == "/partner/account"
+    assert email_of(app, 1) == "alice@acme.example"
+    assert alice.get("/partner/dashboard").status_code == 200
+
+
+def test_a_deleted_partners_links_and_cookies_are_dead(app, smtp, alice):
+    before = len(smtp.delivered())
+    submit(alice, "/partner/account", "/partner/account/delete")
+    path = link_path_from(smtp.wait_for(before + 1)[-1])
+    cookie = alice.get_cookie("partner.sid").value
+    alice.get(path)
+    submit(alice, "/partner/account/delete/confirm", "/partner/account/delete/confirm")
+    replay = app.test_client()
+    replay.set_cookie("partner.sid", cookie)
+    assert replay.get("/partner/dashboard").status_code == 302
+    assert replay.get(path).location == "/partner/login"
+
+
+def test_bad_account_links_count_as_failures(app, smtp, alice):
+    app.config["RATE_LIMIT_FAILURES_PER_IP"] = 2
+    for _ in range(2):
+        alice.get("/partner/account/email/verify/" + "A" * 43)
+    response = alice.get("/partner/account/delete/verify/" + "B" * 43)
+    assert response.status_code == 429
+    with app.app_context():
+        failed = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action == "partner.account_link.failed")
+        ).all()
+        assert len(failed) == 2
