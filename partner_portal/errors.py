@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
 from flask.globals import request_ctx
@@ -13,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from . import messages
 from .extensions import db
+from .web import safe_next
 
 TITLES = {
     400: ("Bad request", messages.BAD_REQUEST),
@@ -82,8 +84,26 @@ def handle_csrf_error(error: CSRFError) -> Response | tuple[Response | str, int]
     rule = request.url_rule
     # Land in the same session realm, or the flash would be lost on the way.
     home = "/admin/" if request.path.startswith("/admin/") else "/"
-    target = request.path if rule is not None and "GET" in (rule.methods or ()) else home
+    if rule is not None and "GET" in (rule.methods or ()):
+        target = request.path
+    else:
+        # A button-only form (sign out, end a session): back to the page it was on,
+        # if that page is ours and in the same realm.
+        came_from = same_origin_path(request.referrer)
+        in_realm = came_from is not None and came_from.startswith("/admin/") == (home != "/")
+        target = came_from if in_realm else home
     return redirect(target, 303)
+
+
+def same_origin_path(url: str | None) -> str | None:
+    """Return the local path (and query) of ``url`` if it is on our own origin, else None."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    base = urlsplit(current_app.config["PORTAL_BASE_URL"])
+    if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+        return None
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 def handle_server_error(error: InternalServerError) -> tuple[Response | str, int]:

@@ -183,3 +183,18 @@ def test_last_seen_is_written_at_most_every_five_minutes(app, client, smtp, cloc
     clock.advance(minutes=4)
     client.get("/partner/dashboard")
     assert session_rows(app)[0].last_seen_at == clock.at
+
+
+def test_an_expired_form_on_a_button_only_page_returns_to_that_page(app, client, smtp):
+    add_partner(app, "alice@acme.example")
+    sign_in(client, smtp, "alice@acme.example")
+    response = client.post(
+        "/partner/logout", data={}, headers={"Referer": "http://localhost/partner/dashboard"}
+    )
+    assert response.location == "/partner/dashboard"
+    assert messages.FORM_EXPIRED in flashes(client.get(response.location))
+    # Another site's page is never a destination.
+    response = client.post(
+        "/partner/logout", data={}, headers={"Referer": "https://evil.example/partner/dashboard"}
+    )
+    assert response.location == "/"
