@@ -50,7 +50,8 @@ def test_registered_partner_receives_a_link_by_email(app, client, smtp):
     assert message["Subject"] == "Partner Portal - Your Status Page Access Link"
     assert message["To"] == "alice@acme.example"
     assert message["Auto-Submitted"] == "auto-generated"
-    assert message["Message-ID"] and message["Date"]
+    assert message["Message-ID"]
+    assert message["Date"]
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "Hello Alice Martin" in text
@@ -68,9 +69,7 @@ def test_only_the_hash_of_the_token_is_stored(app, client, smtp):
     with app.app_context():
         row = db.session.scalar(select(MagicLinkToken))
         assert row.token_hash == hash_token(token)
-        assert token not in repr(
-            [getattr(row, c.key) for c in MagicLinkToken.__table__.columns]
-        )
+        assert token not in repr([getattr(row, c.key) for c in MagicLinkToken.__table__.columns])
         assert row.purpose == "login"
         assert row.expires_at - row.created_at == __import__("datetime").timedelta(minutes=15)
         assert row.ip_address == "127.0.0.1"
@@ -99,8 +98,8 @@ def test_unknown_and_inactive_addresses_get_the_same_answer_and_no_mail(app, cli
 
     assert (other.status_code, other.location) == (registered.status_code, registered.location)
     assert other.get_data() == registered.get_data()
-    assert sorted(h for h in other.headers.keys() if h != "Set-Cookie") == sorted(
-        h for h in registered.headers.keys() if h != "Set-Cookie"
+    assert sorted(h for h in other.headers if h != "Set-Cookie") == sorted(
+        h for h in registered.headers if h != "Set-Cookie"
     )
     assert len(smtp.wait_for(1)) == 1
     requested = audit(app, "partner.login.requested")
@@ -151,8 +150,18 @@ def test_mail_server_failure_gives_the_same_answer_and_is_audited(app, client, s
 
 def test_next_is_kept_with_the_link_only_when_it_is_a_local_path(app, client, smtp):
     add_partner(app, "alice@acme.example")
-    submit(client, "/partner/login?next=/partner/status/x", "/partner/login", {"email": "alice@acme.example"})
-    submit(client, "/partner/login?next=https://evil.example/", "/partner/login", {"email": "alice@acme.example"})
+    submit(
+        client,
+        "/partner/login?next=/partner/status/x",
+        "/partner/login",
+        {"email": "alice@acme.example"},
+    )
+    submit(
+        client,
+        "/partner/login?next=https://evil.example/",
+        "/partner/login",
+        {"email": "alice@acme.example"},
+    )
     with app.app_context():
         rows = db.session.scalars(select(MagicLinkToken).order_by(MagicLinkToken.id)).all()
         assert [row.redirect_to for row in rows] == ["/partner/status/x", None]
