@@ -31,11 +31,17 @@ run: install
 	@echo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-## test: install, lint, and run the whole suite
+## test: install, lint, run the whole suite on SQLite, and again on PostgreSQL if TEST_DATABASE_URL is set
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== The suite again, on PostgreSQL"; \
+		$(BIN)/pytest --engine=postgresql; \
+	else \
+		echo "== TEST_DATABASE_URL is not set: PostgreSQL run skipped"; \
+	fi
 
 lint: install-dev
 	$(BIN)/ruff check .

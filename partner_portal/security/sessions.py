@@ -27,6 +27,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import clock
 from ..extensions import db
@@ -69,6 +70,9 @@ class PortalSession(ServerSideSession):
         self.had_pre_cookie = False
         self.ip_address: str | None = None
         self.user_agent: str | None = None
+        # True when the store could not be read: the request must be refused
+        # (see errors.refuse_without_session_store), and nothing is saved.
+        self.store_unavailable = False
 
 
 class RealmSessionInterface(ServerSideSessionInterface):
@@ -159,7 +163,17 @@ class RealmSessionInterface(ServerSideSessionInterface):
         # is never adopted: the visitor continues anonymous, and a sign-in
         # always mints a fresh id. That is what stops session fixation.
         if sid and len(sid) <= MAX_COOKIE_LENGTH:
-            data = self._retrieve_session_data(sid)
+            try:
+                data = self._retrieve_session_data(sid)
+            except SQLAlchemyError:
+                # The database is down. Carrying on anonymous would sign the
+                # partner out (their cookie deleted) and let anonymous code
+                # paths run; instead the request is refused with a 503.
+                db.session.close()
+                session = self.session_class(sid=None)
+                session.store_unavailable = True
+                session.interface = self
+                return session
             if data is not None and data.get(self.realm.identity_key) is not None:
                 session = self.session_class(data, sid=sid)
         if session is None:
@@ -182,6 +196,8 @@ class RealmSessionInterface(ServerSideSessionInterface):
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
         """Store a signed-in session in its row, an anonymous one in its signed cookie."""
         realm = self.realm
+        if session.store_unavailable:
+            return
         if session.accessed:
             response.vary.add("Cookie")
         is_signed_in = dict.get(session, realm.identity_key) is not None
@@ -260,10 +276,15 @@ class SessionRouter(SessionInterface):
     def __init__(self, default: RealmSessionInterface) -> None:
         self.default = default
         self.by_prefix: list[tuple[str, RealmSessionInterface]] = []
+        self.sessionless_paths: set[str] = set()
 
     def add(self, interface: RealmSessionInterface) -> None:
         """Route paths under the realm's prefix to ``interface``."""
         self.by_prefix.append((interface.realm.path_prefix, interface))
+
+    def skip(self, path: str) -> None:
+        """Serve ``path`` with no session at all: no cookie read or set, no database read."""
+        self.sessionless_paths.add(path)
 
     def interface_for(self, path: str) -> RealmSessionInterface:
         """Return the realm interface that owns ``path``."""
@@ -275,7 +296,7 @@ class SessionRouter(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
         """Open the session of the realm that owns this path (none for static files)."""
         static = app.static_url_path or "/static"
-        if request.path.startswith(static + "/"):
+        if request.path.startswith(static + "/") or request.path in self.sessionless_paths:
             return self.make_null_session(app)
         return self.interface_for(request.path).open_session(app, request)
 
