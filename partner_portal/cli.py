@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from . import clock, demo, partners
+from . import clock, demo, housekeeping, partners
 from .extensions import db
 from .models import Partner
 from .security.audit import Requester
@@ -153,7 +153,23 @@ def load_demo(if_empty: bool) -> None:
     click.echo(summary)
 
 
+@click.command("cleanup")
+@click.option(
+    "--retention-days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep spent links this many days (default: CLEANUP_RETENTION_DAYS, 30).",
+)
+@with_appcontext
+def cleanup(retention_days: int | None) -> None:
+    """Remove expired sessions, spent links and other stale rows; audit entries are kept."""
+    days = retention_days or current_app.config["CLEANUP_RETENTION_DAYS"]
+    for removed in housekeeping.run(clock.now(), timedelta(days=days)):
+        click.echo(str(removed))
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     for group in (partners_cli, pages_cli, components_cli, access_cli, demo_cli):
         app.cli.add_command(group)
+    app.cli.add_command(cleanup)
