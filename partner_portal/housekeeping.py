@@ -53,7 +53,7 @@ def sweep(function: Sweep) -> Sweep:
 
 
 def delete_in_batches(model: Any, *conditions: ColumnElement[bool]) -> int:
-    """Delete the rows of ``model`` matching ``conditions``, a batch per commit; return the count."""
+    """Delete the rows of ``model`` matching ``conditions`` in batches; return how many."""
     total = 0
     while True:
         batch = select(model.id).where(*conditions).limit(BATCH_SIZE).scalar_subquery()
