@@ -177,7 +177,7 @@ def truncate_all(postgres_url: str | None) -> Iterator[object]:
     if postgres_url is None:
         yield None
         return
-    engine = create_engine(postgres_url)
+    engine = create_engine(postgres_url, pool_pre_ping=True)
     tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
 
     def truncate() -> None:
