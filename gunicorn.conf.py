@@ -38,7 +38,7 @@ if os.path.isdir("/dev/shm"):  # noqa: S108 - gunicorn's documented choice
     worker_tmp_dir = "/dev/shm"  # noqa: S108
 
 proc_name = "partner-portal"
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Remote address, request line, status, bytes, milliseconds, referrer, agent.
