@@ -26,7 +26,7 @@ from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import clock
@@ -82,6 +82,10 @@ class RealmSessionInterface(ServerSideSessionInterface):
 
     def __init__(self, app: Flask, realm: Realm) -> None:
         self.realm = realm
+        # Built once: this read runs on every signed-in request.
+        self._read_statement = select(realm.model.data, realm.model.expiry).where(
+            realm.model.session_id == bindparam("session_id")
+        )
         super().__init__(
             app,
             key_prefix="",
@@ -98,10 +102,7 @@ class RealmSessionInterface(ServerSideSessionInterface):
     # -- the store ---------------------------------------------------------
 
     def _retrieve_session_data(self, store_id: str) -> dict[str, Any] | None:
-        model = self.realm.model
-        row = db.session.execute(
-            select(model.data, model.expiry).where(model.session_id == store_id)
-        ).first()
+        row = db.session.execute(self._read_statement, {"session_id": store_id}).first()
         if row is None or row.expiry <= clock.now():
             return None
         return self.serializer.decode(row.data)
@@ -112,25 +113,38 @@ class RealmSessionInterface(ServerSideSessionInterface):
         db.session.commit()
 
     def _upsert_session(self, session_lifetime: timedelta, session: Any, store_id: str) -> None:
+        """Update the stored session (one UPDATE, no read first), inserting it if it is new."""
         model = self.realm.model
-        now = clock.now()
-        expiry = datetime.fromtimestamp(session[EXPIRES_AT], UTC)
-        data = self.serializer.encode(session)
-        record = db.session.scalar(select(model).where(model.session_id == store_id))
-        if record is None:
-            record = model(
+        values = self._row_values(session)
+        updated = db.session.execute(
+            update(model)
+            .where(model.session_id == store_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not updated:
+            self._insert_session(session, store_id, values)
+        db.session.commit()
+
+    def _insert_session(self, session: Any, store_id: str, values: dict[str, Any]) -> None:
+        model = self.realm.model
+        db.session.execute(
+            insert(model).values(
                 session_id=store_id,
-                created_at=now,
-                ip_address=session.ip_address,
+                created_at=values["last_seen_at"],
                 user_agent=(session.user_agent or "")[:USER_AGENT_MAX] or None,
                 **{self.realm.identity_key: session[self.realm.identity_key]},
+                **values,
             )
-            db.session.add(record)
-        record.data = data
-        record.expiry = expiry
-        record.last_seen_at = now
-        record.ip_address = session.ip_address
-        db.session.commit()
+        )
+
+    def _row_values(self, session: Any) -> dict[str, Any]:
+        return {
+            "data": self.serializer.encode(session),
+            "expiry": datetime.fromtimestamp(session[EXPIRES_AT], UTC),
+            "last_seen_at": clock.now(),
+            "ip_address": session.ip_address,
+        }
 
     # -- the signed pre-session cookie --------------------------------------
 
@@ -204,8 +218,12 @@ class RealmSessionInterface(ServerSideSessionInterface):
         if is_signed_in:
             if session.sid is None or session.modified:
                 if session.sid is None:
+                    # A brand-new id cannot have a row yet: insert straight away.
                     session.sid = self._generate_sid(self.sid_length)
-                self._upsert_session(app.permanent_session_lifetime, session, session.sid)
+                    self._insert_session(session, session.sid, self._row_values(session))
+                    db.session.commit()
+                else:
+                    self._upsert_session(app.permanent_session_lifetime, session, session.sid)
                 self._set_cookie(
                     app,
                     response,
