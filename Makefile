@@ -43,6 +43,16 @@ test: install-dev
 		echo "== TEST_DATABASE_URL is not set: PostgreSQL run skipped"; \
 	fi
 
+$(VENV)/.installed-bench: bench/requirements.txt $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+## bench: gunicorn + wrk on SQLite and PostgreSQL, table and chart in bench/results/
+##        (BENCH_ARGS=--quick for a one-minute run; see bench/run.py --help)
+bench: $(VENV)/.installed-bench
+	.ci/provision wrk postgresql
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

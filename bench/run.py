@@ -236,19 +236,8 @@ def profiling(master: int, output: Path, duration: int, enabled: bool) -> Iterat
         process.wait(timeout=duration + 30)
 
 
-def measure(
-    engine: str, scale: str, endpoint: Endpoint, port: int, master: int, env: dict[str, str],
-    args: argparse.Namespace, work: Path,
-) -> Measurement:  # fmt: skip
-    rounds = []
-    for number in range(args.rounds):
-        round_env = dict(env)
-        if endpoint.mode == "confirm":
-            round_env["BENCH_OFFSET"] = str(number * int(env["BENCH_PER_ROUND"]))
-        profile = args.results / "profiles" / f"{engine}-{scale}-{endpoint.key}.txt"
-        with profiling(master, profile, args.duration, args.profile and number == 0):
-            rounds.append(run_wrk(port, endpoint.path.format(slug=env["BENCH_SLUG"]), round_env,
-                                  args))  # fmt: skip
+def summarise(engine: str, scale: str, endpoint: Endpoint, rounds: list[dict]) -> Measurement:
+    """Take the median round (by requests a second) of one endpoint."""
     rates = [r["requests"] / (r["duration_us"] / 1e6) for r in rounds]
     middle = sorted(range(len(rounds)), key=lambda i: rates[i])[len(rounds) // 2]
     chosen = rounds[middle]
@@ -392,6 +381,7 @@ def bench_one(
             serve("ceiling:app", env, work, f"ceiling-{engine}-{scale}", "/")
         )
         prepared = prepare(portal_port, loaded, work)
+        plan = []
         for endpoint in ENDPOINTS:
             if args.only and endpoint.key not in args.only and endpoint.key != "ceiling":
                 continue
@@ -400,7 +390,6 @@ def bench_one(
                 "BENCH_METHOD": endpoint.method,
                 "BENCH_PATH": endpoint.path.format(slug=loaded.status_slug),
                 "BENCH_EXPECT": str(endpoint.expect),
-                "BENCH_SLUG": loaded.status_slug,
                 "BENCH_COOKIE": prepared["session"] if endpoint.signed_in else "",
             }
             if endpoint.mode == "login":
@@ -410,11 +399,24 @@ def bench_one(
                     BENCH_LIST=str(work / "emails.txt"),
                 )
             if endpoint.mode == "confirm":
-                wrk_env.update(BENCH_LIST=str(work / "tokens.txt"), BENCH_PER_ROUND=str(per_round))
+                wrk_env.update(BENCH_LIST=str(work / "tokens.txt"))
             port, master = (
                 (ceiling_port, ceiling_master) if endpoint.ceiling else (portal_port, portal_master)
             )
-            results.append(measure(engine, scale, endpoint, port, master, wrk_env, args, work))
+            plan.append((endpoint, wrk_env, port, master))
+        # Rounds are interleaved (every endpoint, then again), so a disturbance
+        # on the machine hits the ceiling and the portal alike.
+        raw: dict[str, list[dict]] = {endpoint.key: [] for endpoint, *_ in plan}
+        for number in range(args.rounds):
+            say(f"  round {number + 1} of {args.rounds}")
+            for endpoint, wrk_env, port, master in plan:
+                round_env = {**wrk_env, "BENCH_OFFSET": str(number * per_round)}
+                profile = args.results / "profiles" / f"{engine}-{scale}-{endpoint.key}.txt"
+                with profiling(master, profile, args.duration, args.profile and number == 0):
+                    path = endpoint.path.format(slug=loaded.status_slug)
+                    raw[endpoint.key].append(run_wrk(port, path, round_env, args))
+        for endpoint, *_ in plan:
+            results.append(summarise(engine, scale, endpoint, raw[endpoint.key]))
         memory["portal"] = max(rss_mb(pid) for pid in worker_pids(portal_master))
         memory["ceiling"] = max(rss_mb(pid) for pid in worker_pids(ceiling_master))
         say(f"    worker memory (RSS): portal {memory['portal']:.0f} MB, "
