@@ -118,12 +118,13 @@ def render_unavailable(error: BaseException) -> Response:
     return _as_response(*render_error(503))
 
 
-def handle_database_error(error: DBAPIError) -> Response | tuple[Response | str, int]:
-    """Turn an unreachable database into a 503 page; any other database error is a 500."""
+def handle_database_error(error: DBAPIError) -> Response:
+    """Turn an unreachable database into a 503 page; any other database error stays a 500."""
     _rollback_quietly()
     if is_database_outage(error):
         return render_unavailable(error)
-    return handle_server_error(InternalServerError(original_exception=error))
+    # A bug (integrity, syntax...): on to the 500 handler, as if unhandled.
+    raise error
 
 
 def refuse_without_session_store() -> None:

@@ -179,10 +179,11 @@ class RealmSessionInterface(ServerSideSessionInterface):
         if sid and len(sid) <= MAX_COOKIE_LENGTH:
             try:
                 data = self._retrieve_session_data(sid)
-            except SQLAlchemyError:
+            except SQLAlchemyError as error:
                 # The database is down. Carrying on anonymous would sign the
                 # partner out (their cookie deleted) and let anonymous code
                 # paths run; instead the request is refused with a 503.
+                app.logger.warning("session store unavailable: %s", type(error).__name__)
                 db.session.close()
                 session = self.session_class(sid=None)
                 session.store_unavailable = True
