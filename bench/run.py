@@ -442,6 +442,14 @@ def report(
         f"Run {started:%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores: gunicorn with 2 sync "
         f"workers, wrk -t{args.threads} -c{args.connections} -d{args.duration}s, median of "
         f"{args.rounds} round(s). Production settings; mail to a local SMTP sink.",
+        *(
+            [
+                f"Machine load average (1 min) at start and end: {args.load[0]:.1f}, "
+                f"{args.load[1]:.1f}: anything else running on the machine skews the numbers."
+            ]
+            if getattr(args, "load", None)
+            else []
+        ),
         "",
         "| engine | scale | endpoint | req/s | p50 ms | p99 ms | vs ceiling | large/small | bad |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|",
@@ -491,7 +499,9 @@ def chart(results: list[Measurement], path: Path) -> None:
     except ImportError:
         say("matplotlib is not installed: no chart (pip install -r bench/requirements.txt)")
         return
-    runs = sorted({(m.engine, m.scale) for m in results}, key=lambda r: (r[0] != "sqlite", r[1]))
+    runs = sorted(
+        {(m.engine, m.scale) for m in results}, key=lambda r: (r[0] != "sqlite", r[1] != "small")
+    )
     labels = [e.label.replace("ceiling: minimal Flask app", "ceiling") for e in ENDPOINTS
               if any(m.endpoint == e.key for m in results)]  # fmt: skip
     keys = [e.key for e in ENDPOINTS if any(m.endpoint == e.key for m in results)]
@@ -513,7 +523,21 @@ def chart(results: list[Measurement], path: Path) -> None:
     axes.grid(axis="y", alpha=0.3)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
-    say(f"chart: {path.relative_to(ROOT)}")
+    say(f"chart: {path}")
+
+
+def rebuild_report(args: argparse.Namespace) -> None:
+    """Write results.md and results.png again from results.json (same run, no measuring)."""
+    saved = json.loads((args.results / "results.json").read_text())
+    results = [Measurement(**item) for item in saved["results"]]
+    for name in ("threads", "connections", "duration", "rounds"):
+        setattr(args, name, saved["settings"][name])
+    if "load" in saved["settings"]:
+        args.load = tuple(float(x) for x in saved["settings"]["load"].strip("()").split(","))
+    text = report(results, saved["memory"], args, datetime.fromisoformat(saved["started"]))
+    (args.results / "results.md").write_text(text)
+    chart(results, args.results / "results.png")
+    print(text)
 
 
 def main() -> None:
@@ -528,7 +552,13 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated endpoint keys")
     parser.add_argument("--profile", action="store_true", help="sample workers with py-spy")
     parser.add_argument("--results", type=Path, default=BENCH / "results")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rebuild the table and chart from results.json"
+    )
     args = parser.parse_args()
+    if args.report_only:
+        rebuild_report(args)
+        return
     if args.quick:
         args.duration, args.rounds, args.scales = 3, 1, "small"
     args.only = [key for key in args.only.split(",") if key]
@@ -539,6 +569,7 @@ def main() -> None:
         (args.results / "profiles").mkdir(exist_ok=True)
 
     started = datetime.now(UTC)
+    load_at_start = os.getloadavg()[0]
     results: list[Measurement] = []
     memory: dict[str, dict[str, float]] = {}
     work = Path(tempfile.mkdtemp(prefix="portal-bench."))
@@ -566,6 +597,7 @@ def main() -> None:
         sink.terminate()
         shutil.rmtree(work, ignore_errors=True)
 
+    args.load = (load_at_start, os.getloadavg()[0])
     text = report(results, memory, args, started)
     (args.results / "results.md").write_text(text)
     (args.results / "results.json").write_text(
