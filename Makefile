@@ -41,11 +41,27 @@ run: install
 	$(BIN)/flask mail worker & worker=$$!; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-## test: install, lint, and run the whole suite
+## test: install, lint, run the whole suite on SQLite, and again on PostgreSQL if TEST_DATABASE_URL is set
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== The suite again, on PostgreSQL"; \
+		$(BIN)/pytest --engine=postgresql; \
+	else \
+		echo "== TEST_DATABASE_URL is not set: PostgreSQL run skipped"; \
+	fi
+
+$(VENV)/.installed-bench: bench/requirements.txt $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+## bench: gunicorn + wrk on SQLite and PostgreSQL, table and chart in bench/results/
+##        (BENCH_ARGS=--quick for a one-minute run; see bench/run.py --help)
+bench: $(VENV)/.installed-bench
+	.ci/provision wrk postgresql
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

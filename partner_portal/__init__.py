@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import check_config, load_config
+from .config import check_config, engine_options, load_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -26,6 +26,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(os.environ, app.instance_path))
     if test_config is not None:
         app.config.update(test_config)
+        if "SQLALCHEMY_ENGINE_OPTIONS" not in test_config:
+            uri = app.config["SQLALCHEMY_DATABASE_URI"]
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(os.environ, uri)
     check_config(app.config)
 
     register_logging(app)
@@ -102,7 +105,7 @@ def register_sessions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount each feature."""
-    from . import account, admin, api, auth, messages, portal, web
+    from . import account, admin, api, auth, health, messages, portal, web
     from .auth import signup
     from .dev import views as dev_views
     from .email import describe_duration
@@ -114,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(signup.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
+    health.init_app(app)
     if not app.config["IS_PRODUCTION"]:
         app.register_blueprint(dev_views.bp)
 

@@ -16,11 +16,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from . import clock, demo, outbox, partners
+from . import clock, demo, housekeeping, outbox, partners
 from .extensions import db
 from .models import Partner
 from .security.audit import Requester
@@ -261,6 +261,21 @@ def prune_limits() -> None:
     click.echo(f"Removed {removed} expired rate-limit counter{'s' if removed != 1 else ''}.")
 
 
+@click.command("cleanup")
+@click.option(
+    "--retention-days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep spent links this many days (default: CLEANUP_RETENTION_DAYS, 30).",
+)
+@with_appcontext
+def cleanup(retention_days: int | None) -> None:
+    """Remove expired sessions, spent links and other stale rows; audit entries are kept."""
+    days = retention_days or current_app.config["CLEANUP_RETENTION_DAYS"]
+    for removed in housekeeping.run(clock.now(), timedelta(days=days)):
+        click.echo(str(removed))
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     for group in (
@@ -274,3 +289,4 @@ def init_app(app: Flask) -> None:
         security_cli,
     ):
         app.cli.add_command(group)
+    app.cli.add_command(cleanup)

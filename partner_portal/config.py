@@ -61,6 +61,26 @@ def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
 
 
+def engine_options(environ: Mapping[str, str], database_url: str) -> dict[str, Any]:
+    """Return the SQLAlchemy engine options for ``database_url``.
+
+    Pre-ping replaces connections that a database restart killed, so the app
+    survives the restart. On PostgreSQL a short connect timeout turns an
+    unreachable server into a quick 503 instead of workers hanging until
+    gunicorn kills them.
+    """
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        options["connect_args"] = {
+            "connect_timeout": _int(environ, "DATABASE_CONNECT_TIMEOUT", 5),
+            "application_name": "partner-portal",
+        }
+        options["pool_size"] = _int(environ, "DATABASE_POOL_SIZE", 5)
+        options["max_overflow"] = _int(environ, "DATABASE_MAX_OVERFLOW", 5)
+        options["pool_timeout"] = _int(environ, "DATABASE_POOL_TIMEOUT", 10)
+    return options
+
+
 def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
     """Return the Flask configuration described by ``environ``."""
     env = environ.get("PORTAL_ENV", "development").strip().lower()
@@ -104,7 +124,7 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "RATE_LIMIT_FAILURES_PER_IP": _int(environ, "RATE_LIMIT_FAILURES_PER_IP", 100),
         "RATE_LIMIT_WINDOW": timedelta(seconds=_int(environ, "RATE_LIMIT_WINDOW", 3600)),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(environ, database_url),
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "MAX_FORM_MEMORY_SIZE": 64 * 1024,
         # Mail: with no MAIL_SERVER, development delivers to the on-disk
@@ -162,6 +182,8 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "SESSION_REFRESH_EACH_REQUEST": False,
         "PREFERRED_URL_SCHEME": urlsplit(base_url).scheme or "http",
         "WTF_CSRF_TIME_LIMIT": 3600,
+        # `flask cleanup` keeps spent links this long (audit entries are never removed).
+        "CLEANUP_RETENTION_DAYS": _int(environ, "CLEANUP_RETENTION_DAYS", 30),
         "WTF_CSRF_SSL_STRICT": True,
     }
     return config

@@ -5,10 +5,22 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
@@ -23,11 +35,21 @@ TITLES = {
     405: ("Not allowed", "That page cannot be used that way."),
     413: ("Too large", messages.TOO_LARGE),
     429: ("Too many requests", "Too many requests. Please wait a little and try again."),
-    503: (
-        "Temporarily unavailable",
-        "The portal is briefly unavailable. Please try again shortly.",
-    ),
+    503: ("Temporarily unavailable", messages.UNAVAILABLE),
 }
+RETRY_AFTER_SECONDS = 5
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """Return whether ``error`` means the database cannot be reached (not a bug in a query).
+
+    A refused or dropped connection, a pool with no free connection, or SQLite's
+    lock wait running out: the request may work in a moment. An integrity or
+    syntax error is a bug and stays a 500.
+    """
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def _wants_json() -> bool:
@@ -64,15 +86,21 @@ def bare_page(title: str, sentence: str) -> str:
 
 def handle_http_error(error: HTTPException) -> tuple[Response | str, int] | Response:
     """Render any HTTP error with our page, keeping its status (and headers such as Allow)."""
-    body, code = render_error(error.code or 500)
+    response = _as_response(*render_error(error.code or 500))
+    for name, value in error.get_headers():
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers[name] = value
+    return response
+
+
+def _as_response(body: Response | str, code: int) -> Response:
     if isinstance(body, str):
         response = Response(body, status=code, mimetype="text/html")
     else:
         response = body
         response.status_code = code
-    for name, value in error.get_headers():
-        if name.lower() not in ("content-type", "content-length"):
-            response.headers[name] = value
+    if code == 503:
+        response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
     return response
 
 
@@ -106,11 +134,55 @@ def same_origin_path(url: str | None) -> str | None:
     return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
-def handle_server_error(error: InternalServerError) -> tuple[Response | str, int]:
+def _rollback_quietly() -> None:
+    # With the database gone even the rollback can fail; the connection is
+    # discarded by the pool either way.
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.close()
+
+
+def render_unavailable(error: BaseException) -> Response:
+    """Log one line (no stack trace) and answer 503: nothing was done and no access was given."""
+    current_app.logger.warning(
+        # The endpoint, not the path: a path can hold a sign-in token.
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.endpoint,
+        type(error).__name__,
+    )
+    return _as_response(*render_error(503))
+
+
+def handle_database_error(error: DBAPIError) -> Response:
+    """Turn an unreachable database into a 503 page; any other database error stays a 500."""
+    _rollback_quietly()
+    if is_database_outage(error):
+        return render_unavailable(error)
+    # A bug (integrity, syntax...): on to the 500 handler, as if unhandled.
+    raise error
+
+
+def refuse_without_session_store() -> None:
+    """Answer 503 when the session store could not be read for this request.
+
+    Going on would treat a signed-in partner as anonymous (and sign them out
+    by deleting their cookie); refusing is the only answer that neither
+    grants nor loses anything.
+    """
+    if getattr(session, "store_unavailable", False):
+        abort(503)
+
+
+def handle_server_error(error: InternalServerError) -> Response | tuple[Response | str, int]:
     """Roll back, log with a short reference, and show the reference (never the error)."""
-    db.session.rollback()
-    reference = secrets.token_hex(4)
+    _rollback_quietly()
     original = getattr(error, "original_exception", None) or error
+    if is_database_outage(original):
+        # Raised where no handler sees it first (e.g. while saving the session).
+        return render_unavailable(original)
+    reference = secrets.token_hex(4)
 
     current_app.logger.error(
         "unhandled error, reference %s",
@@ -125,3 +197,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_server_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
+    app.register_error_handler(PoolTimeout, handle_database_error)
+    # First of all before-request functions, so none of them ever runs with a
+    # session that only looks anonymous because the store was down.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_without_session_store)

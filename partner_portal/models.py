@@ -79,7 +79,11 @@ class ComponentStatus(StrEnum):
     @property
     def severity(self) -> int:
         """Return a rank: the page's overall status is its worst component's."""
-        return list(ComponentStatus).index(self)
+        return _SEVERITY[self]
+
+
+# Computed once: the rank is read for every component of every page shown.
+_SEVERITY = {status: rank for rank, status in enumerate(ComponentStatus)}
 
 
 class IncidentStatus(StrEnum):

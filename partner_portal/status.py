@@ -1,7 +1,9 @@
 """What a partner can see: their granted pages, each page's components and incidents.
 
 Every function here runs a fixed number of SQL statements, whatever the
-number of grants, components or incidents (a test counts them).
+number of grants, components or incidents (a test counts them). The
+statements are built once, with bound parameters: building a statement and
+its cache key on every request cost more than running it.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .extensions import db
@@ -25,6 +28,19 @@ from .models import (
 )
 
 RECENTLY_RESOLVED = timedelta(days=14)
+BY_SEVERITY = {status.severity: status for status in ComponentStatus}
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """The few columns of a status page that a list of pages shows."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+
+
 HISTORY_DAYS = 90
 
 
@@ -77,7 +93,7 @@ class History:
 class PageSummary:
     """One line of the dashboard."""
 
-    page: StatusPage
+    page: PageRef
     overall: ComponentStatus
     component_count: int
     open_incidents: int
@@ -97,60 +113,105 @@ class PageView:
     histories: dict[int, History] = field(default_factory=dict)
 
 
-def _grant_is_current(now: datetime):  # noqa: ANN202 - a SQL expression
-    return or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > now)
-
-
 def worst(statuses: list[ComponentStatus]) -> ComponentStatus:
     """Return the worst of some component statuses (operational when there are none)."""
     return max(statuses, key=lambda status: status.severity, default=ComponentStatus.OPERATIONAL)
 
 
-def visible_pages(partner_id: int, now: datetime) -> list[PageSummary]:
-    """Return the partner's currently granted pages with an overall status each."""
-    rows = db.session.execute(
+def _grant_is_current():  # noqa: ANN202 - a SQL expression
+    return or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > bindparam("now"))
+
+
+@cache
+def _visible_pages_statement() -> Select:
+    # The worst component status, the component count and the open incident
+    # count are correlated subqueries answered from the page_id indexes: one
+    # row per page crosses from the database and no ORM object is built.
+    by_page = Component.page_id == StatusPage.id
+    severity = case(*[(Component.status == status, status.severity) for status in ComponentStatus])
+    worst_rank = select(func.max(severity)).where(by_page).scalar_subquery()
+    component_count = select(func.count(Component.id)).where(by_page).scalar_subquery()
+    open_incidents = (
+        select(func.count(Incident.id))
+        .where(Incident.page_id == StatusPage.id, Incident.status != IncidentStatus.RESOLVED)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            StatusPage.id,
+            StatusPage.slug,
+            StatusPage.name,
+            StatusPage.description,
+            AccessGrant.expires_at,
+            worst_rank,
+            component_count,
+            open_incidents,
+        )
+        .join(AccessGrant, AccessGrant.page_id == StatusPage.id)
+        .where(AccessGrant.partner_id == bindparam("partner_id"), _grant_is_current())
+        .order_by(StatusPage.name, StatusPage.id)
+    )
+
+
+@cache
+def _visible_page_statement() -> Select:
+    return (
         select(StatusPage, AccessGrant.expires_at)
         .join(AccessGrant, AccessGrant.page_id == StatusPage.id)
-        .where(AccessGrant.partner_id == partner_id, _grant_is_current(now))
-        .order_by(StatusPage.name, StatusPage.id)
-    ).all()
-    if not rows:
-        return []
-    page_ids = [page.id for page, _ in rows]
-    statuses: dict[int, list[ComponentStatus]] = defaultdict(list)
-    for page_id, status in db.session.execute(
-        select(Component.page_id, Component.status).where(Component.page_id.in_(page_ids))
-    ):
-        statuses[page_id].append(status)
-    open_counts = dict(
-        db.session.execute(
-            select(Incident.page_id, func.count())
-            .where(Incident.page_id.in_(page_ids), Incident.status != IncidentStatus.RESOLVED)
-            .group_by(Incident.page_id)
-        ).all()
+        .where(
+            StatusPage.slug == bindparam("slug"),
+            AccessGrant.partner_id == bindparam("partner_id"),
+            _grant_is_current(),
+        )
     )
+
+
+@cache
+def _components_statement() -> Select:
+    return (
+        select(Component)
+        .where(Component.page_id == bindparam("page_id"))
+        .order_by(Component.position, Component.id)
+    )
+
+
+@cache
+def _incidents_statement() -> Select:
+    return (
+        select(Incident)
+        .where(
+            Incident.page_id == bindparam("page_id"),
+            or_(
+                Incident.status != IncidentStatus.RESOLVED,
+                Incident.resolved_at > bindparam("resolved_since"),
+            ),
+        )
+        .options(selectinload(Incident.updates))
+        .order_by(Incident.started_at.desc(), Incident.id.desc())
+    )
+
+
+def visible_pages(partner_id: int, now: datetime) -> list[PageSummary]:
+    """Return the partner's currently granted pages with an overall status each (one statement)."""
+    rows = db.session.execute(
+        _visible_pages_statement(), {"partner_id": partner_id, "now": now}
+    ).all()
     return [
         PageSummary(
-            page=page,
-            overall=worst(statuses[page.id]),
-            component_count=len(statuses[page.id]),
-            open_incidents=open_counts.get(page.id, 0),
+            page=PageRef(id=page_id, slug=slug, name=name, description=description),
+            overall=BY_SEVERITY[rank] if rank is not None else ComponentStatus.OPERATIONAL,
+            component_count=components,
+            open_incidents=incidents,
             access_until=until,
         )
-        for page, until in rows
+        for page_id, slug, name, description, until, rank, components, incidents in rows
     ]
 
 
 def visible_page(partner_id: int, slug: str, now: datetime) -> PageView | None:
     """Return a page the partner may see now, or None (missing and not granted look the same)."""
     row = db.session.execute(
-        select(StatusPage, AccessGrant.expires_at)
-        .join(AccessGrant, AccessGrant.page_id == StatusPage.id)
-        .where(
-            StatusPage.slug == slug,
-            AccessGrant.partner_id == partner_id,
-            _grant_is_current(now),
-        )
+        _visible_page_statement(), {"slug": slug, "partner_id": partner_id, "now": now}
     ).first()
     if row is None:
         return None
@@ -162,25 +223,11 @@ def build_page_view(
     page: StatusPage, now: datetime, access_until: datetime | None = None
 ) -> PageView:
     """Load a page's components and its open and recently resolved incidents."""
-    components = list(
-        db.session.scalars(
-            select(Component)
-            .where(Component.page_id == page.id)
-            .order_by(Component.position, Component.id)
-        )
-    )
+    components = list(db.session.scalars(_components_statement(), {"page_id": page.id}))
     incidents = list(
         db.session.scalars(
-            select(Incident)
-            .where(
-                Incident.page_id == page.id,
-                or_(
-                    Incident.status != IncidentStatus.RESOLVED,
-                    Incident.resolved_at > now - RECENTLY_RESOLVED,
-                ),
-            )
-            .options(selectinload(Incident.updates))
-            .order_by(Incident.started_at.desc(), Incident.id.desc())
+            _incidents_statement(),
+            {"page_id": page.id, "resolved_since": now - RECENTLY_RESOLVED},
         )
     )
     return PageView(

@@ -1,8 +1,16 @@
-"""Fixtures: a migrated database per test, a real SMTP server, a frozen clock."""
+"""Fixtures: a migrated database per test, a real SMTP server, a frozen clock.
+
+The suite runs on SQLite by default and on PostgreSQL with
+``pytest --engine=postgresql`` (``TEST_DATABASE_URL`` names a server and a role
+that may create databases; ``make test`` does both runs when it is set).
+On PostgreSQL one fresh database is created and migrated per run, and every
+test starts from empty tables (TRUNCATE is far quicker than re-migrating).
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import threading
@@ -17,12 +25,55 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from partner_portal import clock as portal_clock
 from partner_portal import create_app
 from partner_portal.extensions import db
 
 FROZEN_AT = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--engine",
+        choices=ENGINES,
+        default="sqlite",
+        help="database engine to run the suite on (postgresql needs TEST_DATABASE_URL)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: the test is about SQLite itself")
+    config.addinivalue_line("markers", "postgresql_only: the test needs a PostgreSQL server")
+    if config.getoption("engine") == "postgresql" and not os.environ.get("TEST_DATABASE_URL"):
+        raise pytest.UsageError("--engine=postgresql needs TEST_DATABASE_URL")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database engine: {config.getoption('engine')}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    engine = config.getoption("engine")
+    for item in items:
+        if engine != "sqlite" and item.get_closest_marker("sqlite_only"):
+            item.add_marker(pytest.mark.skip(reason="SQLite-specific; this run is on PostgreSQL"))
+        if engine != "postgresql" and item.get_closest_marker("postgresql_only"):
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="needs PostgreSQL: set TEST_DATABASE_URL and run "
+                    "pytest --engine=postgresql (make test does when it is set)"
+                )
+            )
+
+
+@pytest.fixture(scope="session")
+def engine_name(pytestconfig: pytest.Config) -> str:
+    """The engine this run is on: ``sqlite`` or ``postgresql``."""
+    return pytestconfig.getoption("engine")
 
 
 class Inbox:
@@ -106,6 +157,68 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres_url(engine_name: str) -> Iterator[str | None]:
+    """A fresh, migrated PostgreSQL database for this run (dropped at the end), or None."""
+    if engine_name != "postgresql":
+        yield None
+        return
+    import flask_migrate
+
+    server = make_url(os.environ["TEST_DATABASE_URL"])
+    name = f"portal_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def truncate_all(postgres_url: str | None) -> Iterator[object]:
+    """Return a function that empties every table of the run's PostgreSQL database."""
+    if postgres_url is None:
+        yield None
+        return
+    engine = create_engine(postgres_url, pool_pre_ping=True)
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+
+    def truncate() -> None:
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+    yield truncate
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path, engine_name: str, request: pytest.FixtureRequest) -> str:
+    """A migrated, empty database for one test: a copied SQLite file, or truncated tables."""
+    if engine_name == "sqlite":
+        template = request.getfixturevalue("migrated_template")
+        database = tmp_path / "portal.sqlite"
+        shutil.copyfile(template, database)
+        return f"sqlite:///{database}"
+    request.getfixturevalue("truncate_all")()
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def unreachable_database_url(engine_name: str, tmp_path) -> str:
+    """A database URL of the run's engine that cannot be reached: the database is down."""
+    if engine_name == "sqlite":
+        return f"sqlite:///{tmp_path}/no-such-directory/portal.sqlite"
+    server = make_url(os.environ["TEST_DATABASE_URL"])
+    return server.set(host="127.0.0.1", port=free_port()).render_as_string(hide_password=False)
+
+
 @pytest.fixture
 def clock() -> Iterator[FrozenClock]:
     """Freeze the portal's clock; move it with ``clock.advance(minutes=16)``."""
@@ -128,17 +241,15 @@ class FrozenClock:
 
 @pytest.fixture
 def app(
-    tmp_path, migrated_template: str, smtp_server, clock, monkeypatch: pytest.MonkeyPatch
+    tmp_path, database_url: str, smtp_server, clock, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Flask]:
-    """A portal on its own migrated SQLite database, mailing the real test SMTP server."""
+    """A portal on its own migrated database, mailing the real test SMTP server."""
     controller, inbox = smtp_server
-    database = tmp_path / "portal.sqlite"
-    shutil.copyfile(migrated_template, database)
     monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SQLALCHEMY_DATABASE_URI": database_url,
             "PORTAL_BASE_URL": "http://localhost",
             "MAIL_SERVER": controller.hostname,
             "MAIL_PORT": controller.port,

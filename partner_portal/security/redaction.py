@@ -1,43 +1,74 @@
-"""Keep tokens out of logs: a link's path is a credential until it is used."""
+"""Keep tokens out of logs: a link's path is a credential until it is used.
+
+An emailed link is ``/partner/verify/<token>`` (or an invitation, a password
+reset, an account link: ``TOKEN_PATHS``). Whoever can read a log could
+otherwise use the link while it is alive, so every URL in every log line that
+leads to such a path is cut after the path: ``/partner/verify/[redacted]``.
+URLs are decoded first, so percent-encoding, letter case or doubled slashes
+(which the router may still accept) hide nothing.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote
 
-# /partner/verify/<token>, /api/partner/auth/verify/<token> and the account
-# links (/partner/account/email/verify/<token>, .../delete/verify/<token>),
-# wherever they appear in a log line (request line, Referer, an exception).
-_TOKEN_PATH = re.compile(
-    r"(/(?:api/partner/auth|partner|partner/account/email|partner/account/delete)/verify/)"
-    r"[^\s\"'?#]+"
-)
 REDACTED = "[redacted]"
+# Every path whose next segment is a raw token (a test checks this against the
+# app's URL map, so a new kind of link cannot be forgotten here).
+TOKEN_PATHS = (
+    "/api/partner/auth/verify/",
+    "/partner/account/email/verify/",
+    "/partner/account/delete/verify/",
+    "/partner/verify/",
+    "/partner/signup/",
+    "/admin/password-reset/",
+)
+_WORD = re.compile(r"[^\s\"']+")
+_TOKEN_PATH = re.compile(
+    "|".join(
+        f"(?P<p{index}>/+{'/+'.join(map(re.escape, path.strip('/').split('/')))}/)"
+        for index, path in enumerate(TOKEN_PATHS)
+    ),
+    re.IGNORECASE,
+)
+_DECODE_ROUNDS = 3
 
 
 def redact(text: str) -> str:
-    """Return ``text`` with every link token replaced by ``[redacted]``."""
-    return _TOKEN_PATH.sub(rf"\g<1>{REDACTED}", text)
+    """Return ``text`` with the token of every verify URL in it replaced by ``[redacted]``."""
+    return _WORD.sub(_redact_word, text)
+
+
+def _redact_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    decoded = word
+    for _ in range(_DECODE_ROUNDS):
+        decoded = unquote(decoded)
+    found = _TOKEN_PATH.search(decoded)
+    if found is None:
+        return word
+    prefix = TOKEN_PATHS[int(found.lastgroup[1:])]
+    return decoded[: found.start()] + prefix + REDACTED
 
 
 class RedactTokens(logging.Filter):
-    """A logging filter that redacts tokens from a record's message and arguments."""
+    """A logging filter that formats the record and redacts tokens from the result."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {
-                k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
-            }
+        record.msg = redact(record.getMessage())
+        record.args = None
         return True
 
 
 def install(*logger_names: str) -> None:
     """Add the filter to the named loggers (once each)."""
     for name in logger_names:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactTokens) for f in logger.filters):
-            logger.addFilter(RedactTokens())
+        add_to(logging.getLogger(name))
+
+
+def add_to(logger: logging.Logger) -> None:
+    """Add the filter to ``logger`` unless it has it already."""
+    if not any(isinstance(f, RedactTokens) for f in logger.filters):
+        logger.addFilter(RedactTokens())

@@ -26,7 +26,8 @@ from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import clock
 from ..extensions import db
@@ -69,6 +70,9 @@ class PortalSession(ServerSideSession):
         self.had_pre_cookie = False
         self.ip_address: str | None = None
         self.user_agent: str | None = None
+        # True when the store could not be read: the request must be refused
+        # (see errors.refuse_without_session_store), and nothing is saved.
+        self.store_unavailable = False
 
 
 class RealmSessionInterface(ServerSideSessionInterface):
@@ -78,6 +82,10 @@ class RealmSessionInterface(ServerSideSessionInterface):
 
     def __init__(self, app: Flask, realm: Realm) -> None:
         self.realm = realm
+        # Built once: this read runs on every signed-in request.
+        self._read_statement = select(realm.model.data, realm.model.expiry).where(
+            realm.model.session_id == bindparam("session_id")
+        )
         super().__init__(
             app,
             key_prefix="",
@@ -94,10 +102,7 @@ class RealmSessionInterface(ServerSideSessionInterface):
     # -- the store ---------------------------------------------------------
 
     def _retrieve_session_data(self, store_id: str) -> dict[str, Any] | None:
-        model = self.realm.model
-        row = db.session.execute(
-            select(model.data, model.expiry).where(model.session_id == store_id)
-        ).first()
+        row = db.session.execute(self._read_statement, {"session_id": store_id}).first()
         if row is None or row.expiry <= clock.now():
             return None
         return self.serializer.decode(row.data)
@@ -108,25 +113,38 @@ class RealmSessionInterface(ServerSideSessionInterface):
         db.session.commit()
 
     def _upsert_session(self, session_lifetime: timedelta, session: Any, store_id: str) -> None:
+        """Update the stored session (one UPDATE, no read first), inserting it if it is new."""
         model = self.realm.model
-        now = clock.now()
-        expiry = datetime.fromtimestamp(session[EXPIRES_AT], UTC)
-        data = self.serializer.encode(session)
-        record = db.session.scalar(select(model).where(model.session_id == store_id))
-        if record is None:
-            record = model(
+        values = self._row_values(session)
+        updated = db.session.execute(
+            update(model)
+            .where(model.session_id == store_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not updated:
+            self._insert_session(session, store_id, values)
+        db.session.commit()
+
+    def _insert_session(self, session: Any, store_id: str, values: dict[str, Any]) -> None:
+        model = self.realm.model
+        db.session.execute(
+            insert(model).values(
                 session_id=store_id,
-                created_at=now,
-                ip_address=session.ip_address,
+                created_at=values["last_seen_at"],
                 user_agent=(session.user_agent or "")[:USER_AGENT_MAX] or None,
                 **{self.realm.identity_key: session[self.realm.identity_key]},
+                **values,
             )
-            db.session.add(record)
-        record.data = data
-        record.expiry = expiry
-        record.last_seen_at = now
-        record.ip_address = session.ip_address
-        db.session.commit()
+        )
+
+    def _row_values(self, session: Any) -> dict[str, Any]:
+        return {
+            "data": self.serializer.encode(session),
+            "expiry": datetime.fromtimestamp(session[EXPIRES_AT], UTC),
+            "last_seen_at": clock.now(),
+            "ip_address": session.ip_address,
+        }
 
     # -- the signed pre-session cookie --------------------------------------
 
@@ -159,7 +177,18 @@ class RealmSessionInterface(ServerSideSessionInterface):
         # is never adopted: the visitor continues anonymous, and a sign-in
         # always mints a fresh id. That is what stops session fixation.
         if sid and len(sid) <= MAX_COOKIE_LENGTH:
-            data = self._retrieve_session_data(sid)
+            try:
+                data = self._retrieve_session_data(sid)
+            except SQLAlchemyError as error:
+                # The database is down. Carrying on anonymous would sign the
+                # partner out (their cookie deleted) and let anonymous code
+                # paths run; instead the request is refused with a 503.
+                app.logger.warning("session store unavailable: %s", type(error).__name__)
+                db.session.close()
+                session = self.session_class(sid=None)
+                session.store_unavailable = True
+                session.interface = self
+                return session
             if data is not None and data.get(self.realm.identity_key) is not None:
                 session = self.session_class(data, sid=sid)
         if session is None:
@@ -182,14 +211,20 @@ class RealmSessionInterface(ServerSideSessionInterface):
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
         """Store a signed-in session in its row, an anonymous one in its signed cookie."""
         realm = self.realm
+        if session.store_unavailable:
+            return
         if session.accessed:
             response.vary.add("Cookie")
         is_signed_in = dict.get(session, realm.identity_key) is not None
         if is_signed_in:
             if session.sid is None or session.modified:
                 if session.sid is None:
+                    # A brand-new id cannot have a row yet: insert straight away.
                     session.sid = self._generate_sid(self.sid_length)
-                self._upsert_session(app.permanent_session_lifetime, session, session.sid)
+                    self._insert_session(session, session.sid, self._row_values(session))
+                    db.session.commit()
+                else:
+                    self._upsert_session(app.permanent_session_lifetime, session, session.sid)
                 self._set_cookie(
                     app,
                     response,
@@ -260,10 +295,15 @@ class SessionRouter(SessionInterface):
     def __init__(self, default: RealmSessionInterface) -> None:
         self.default = default
         self.by_prefix: list[tuple[str, RealmSessionInterface]] = []
+        self.sessionless_paths: set[str] = set()
 
     def add(self, interface: RealmSessionInterface) -> None:
         """Route paths under the realm's prefix to ``interface``."""
         self.by_prefix.append((interface.realm.path_prefix, interface))
+
+    def skip(self, path: str) -> None:
+        """Serve ``path`` with no session at all: no cookie read or set, no database read."""
+        self.sessionless_paths.add(path)
 
     def interface_for(self, path: str) -> RealmSessionInterface:
         """Return the realm interface that owns ``path``."""
@@ -275,7 +315,7 @@ class SessionRouter(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
         """Open the session of the realm that owns this path (none for static files)."""
         static = app.static_url_path or "/static"
-        if request.path.startswith(static + "/"):
+        if request.path.startswith(static + "/") or request.path in self.sessionless_paths:
             return self.make_null_session(app)
         return self.interface_for(request.path).open_session(app, request)
 

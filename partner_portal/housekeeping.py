@@ -1,0 +1,138 @@
+"""Housekeeping: remove rows that have outlived their use (``flask cleanup``, daily from cron).
+
+Each kind of row has one *sweep*: a function ``(now, retention) -> [Removed]``
+registered with :func:`sweep`. A feature that owns a table that grows (rate
+limit windows, the mail outbox) registers its own sweep next to its model::
+
+    @housekeeping.sweep
+    def old_rate_limit_windows(now: datetime, retention: timedelta) -> list[Removed]:
+        count = delete_in_batches(RateLimit, RateLimit.window_ends_at < now)
+        return [Removed("rate-limit windows that have ended", count)]
+
+Audit events are never removed here: they are the record of what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, delete, or_, select
+
+from .extensions import db
+from .models import MagicLinkToken, OutboxJob, OutboxStatus, RateLimit
+
+# No rate limit counts over more than a day, so a window that began earlier is over.
+LONGEST_RATE_LIMIT_WINDOW = timedelta(days=1)
+
+# Rows deleted per transaction: a daily sweep of a million rows must never
+# hold SQLite's write lock (or PostgreSQL row locks) long enough to stall
+# the requests being served meanwhile.
+BATCH_SIZE = 5000
+
+
+@dataclass(frozen=True)
+class Removed:
+    """How many rows of one kind a sweep removed."""
+
+    what: str
+    count: int
+
+    def __str__(self) -> str:
+        return f"Removed {self.count:,} {self.what}."
+
+
+Sweep = Callable[[datetime, timedelta], list[Removed]]
+SWEEPS: list[Sweep] = []
+
+
+def sweep(function: Sweep) -> Sweep:
+    """Register ``function`` to run on every ``flask cleanup``."""
+    SWEEPS.append(function)
+    return function
+
+
+def delete_in_batches(model: Any, *conditions: ColumnElement[bool]) -> int:
+    """Delete the rows of ``model`` matching ``conditions`` in batches; return how many."""
+    total = 0
+    while True:
+        batch = select(model.id).where(*conditions).limit(BATCH_SIZE).scalar_subquery()
+        removed = db.session.execute(
+            delete(model).where(model.id.in_(batch)).execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        total += removed
+        if removed < BATCH_SIZE:
+            return total
+
+
+def session_models() -> list[tuple[str, Any]]:
+    """Return (realm name, session model) for every session realm the app serves."""
+    router = current_app.session_interface
+    interfaces = [getattr(router, "default", None)] + [
+        interface for _, interface in getattr(router, "by_prefix", [])
+    ]
+    return [
+        (interface.realm.name, interface.realm.model)
+        for interface in interfaces
+        if interface is not None and hasattr(interface, "realm")
+    ]
+
+
+@sweep
+def expired_sessions(now: datetime, retention: timedelta) -> list[Removed]:
+    """Remove every realm's sessions past their absolute expiry (they are never served again)."""
+    return [
+        Removed(f"expired {name} sessions", delete_in_batches(model, model.expiry <= now))
+        for name, model in session_models()
+    ]
+
+
+@sweep
+def spent_links(now: datetime, retention: timedelta) -> list[Removed]:
+    """Remove links used, revoked or expired longer ago than the retention period."""
+    cutoff = now - retention
+    count = delete_in_batches(
+        MagicLinkToken,
+        or_(
+            MagicLinkToken.expires_at < cutoff,
+            MagicLinkToken.used_at < cutoff,
+            MagicLinkToken.revoked_at < cutoff,
+        ),
+    )
+    days = retention.days
+    return [Removed(f"used, revoked or expired links older than {days} days", count)]
+
+
+@sweep
+def old_rate_limit_windows(now: datetime, retention: timedelta) -> list[Removed]:
+    """Remove rate-limit counters whose window is long over."""
+    count = db.session.execute(
+        delete(RateLimit).where(RateLimit.window_start < now - LONGEST_RATE_LIMIT_WINDOW)
+    ).rowcount
+    db.session.commit()
+    return [Removed("rate-limit counters of windows that have ended", count)]
+
+
+@sweep
+def finished_mail(now: datetime, retention: timedelta) -> list[Removed]:
+    """Remove outbox jobs that ended (sent, skipped, failed, dropped) before the retention."""
+    count = delete_in_batches(
+        OutboxJob,
+        OutboxJob.status.in_(
+            [OutboxStatus.SENT, OutboxStatus.SKIPPED, OutboxStatus.FAILED, OutboxStatus.DROPPED]
+        ),
+        OutboxJob.finished_at < now - retention,
+    )
+    return [Removed(f"delivered or abandoned emails older than {retention.days} days", count)]
+
+
+def run(now: datetime, retention: timedelta) -> list[Removed]:
+    """Run every registered sweep and return what each removed."""
+    removed: list[Removed] = []
+    for each in SWEEPS:
+        removed.extend(each(now, retention))
+    return removed

@@ -1,0 +1,72 @@
+"""Two app servers that share nothing but the PostgreSQL database.
+
+A partner signs in through one server (real SMTP in between) and goes on
+using the session on the other; signing out on the second ends it on both.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+
+from .conftest import free_port
+from .helpers import add_page, add_partner, grant, token_from
+from .servers import Browser, gunicorn
+
+pytestmark = pytest.mark.postgresql_only
+
+
+@pytest.fixture
+def environment(app, smtp_server, tmp_path) -> dict[str, str]:
+    """What both servers are started with: one database, one secret key, one mail server."""
+    controller, _ = smtp_server
+    return {
+        "PORTAL_ENV": "development",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "PORTAL_BASE_URL": "http://localhost",
+        "MAIL_SERVER": controller.hostname,
+        "MAIL_PORT": str(controller.port),
+        "PORTAL_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+
+
+def test_sign_in_on_one_server_and_carry_on_on_the_other(app, smtp, environment, tmp_path):
+    add_partner(app, "alice@acme.example", name="Alice Martin")
+    add_page(app, "payments-api", "Payments API")
+    grant(app, "alice@acme.example", "payments-api")
+    port_a, port_b = free_port(), free_port()
+
+    with (
+        gunicorn(port_a, environment, workers=2, log_dir=str(tmp_path)) as log_a,
+        gunicorn(port_b, environment, workers=2, log_dir=str(tmp_path)) as log_b,
+    ):
+        first = Browser(port_a)
+        sent = first.submit("/partner/login", "/partner/login", {"email": "alice@acme.example"})
+        assert sent.status == 303
+        token = token_from(smtp.wait_for(1)[0])
+        opened = first.get(f"/partner/verify/{token}")
+        assert (opened.status, opened.location) == (303, "/partner/verify")
+        confirmed = first.submit("/partner/verify", "/partner/verify")
+        assert (confirmed.status, confirmed.location) == (303, "/partner/dashboard")
+        assert "partner.sid" in first.cookies
+
+        second = Browser(port_b, cookies={"partner.sid": first.cookies["partner.sid"]})
+        dashboard = second.get("/partner/dashboard")
+        assert dashboard.status == 200
+        assert "Payments API" in dashboard.body
+        assert "Alice Martin" in dashboard.body
+        me = second.get("/api/partner/auth/me")
+        assert me.json()["email"] == "alice@acme.example"
+
+        signed_out = second.post_form("/partner/logout", dashboard.form_fields("/partner/logout"))
+        assert signed_out.status == 303
+        after = first.get("/partner/dashboard")
+        assert after.status == 302
+        assert after.location.startswith("/partner/login")
+
+    logs = Path(log_a).read_text() + Path(log_b).read_text()
+    assert token not in logs
+    assert "/partner/verify/[redacted]" in logs
