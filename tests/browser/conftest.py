@@ -35,6 +35,12 @@ CHROMIUM_ARGS = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "tests" / "browser" / "node_modules"
+# Real Argon2id for staff passwords, at a development cost so sign-ins stay quick.
+CHEAP_ARGON2 = {
+    "PASSWORD_HASH_TIME_COST": "1",
+    "PASSWORD_HASH_MEMORY_KIB": "1024",
+    "PASSWORD_HASH_PARALLELISM": "1",
+}
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(
@@ -90,6 +96,7 @@ def live_portal(tmp_path_factory, migrated_template, smtp_server) -> Iterator[Li
         "MAIL_DEFAULT_SENDER": "Partner Portal <noreply@portal.example>",
         "OUTBOX_POLL_INTERVAL_MS": "100",
         "FLASK_APP": "app.py",
+        **CHEAP_ARGON2,
     }
     logs = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
     web = subprocess.Popen(
@@ -113,6 +120,7 @@ def live_portal(tmp_path_factory, migrated_template, smtp_server) -> Iterator[Li
             "MAIL_SERVER": controller.hostname,
             "MAIL_PORT": controller.port,
             "MAIL_TO_DEV_MAILBOX": False,
+            **{name: int(value) for name, value in CHEAP_ARGON2.items()},
         }
     )
     app.instance_path = str(folder / "instance")  # share the server's development mailbox

@@ -1,43 +1,131 @@
-"""Every page, and every email's HTML, passes axe-core and the Nu Html Checker.
+"""Every page, error page and email passes axe-core and the Nu Html Checker, light and dark.
 
 ``PAGES`` lists how to reach every GET page of the app; a new route that is
-neither listed nor exempted fails ``test_every_page_is_checked``.
+neither listed nor exempted fails ``test_every_page_is_checked``, and a new
+email template that the sweep does not receive fails the sweep.
+
+Each page is checked twice from one visit: as served on a wide screen (every
+axe-core rule, and its source through vnu.jar), then on a 360 px phone in dark
+mode (colour contrast again, and the page must not scroll sideways).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
+from pprint import pformat
 
 import pytest
 
-from partner_portal import partners
+from partner_portal import clock, outbox
+from partner_portal.admin import directory
+from partner_portal.admin.identity import Actor
 from partner_portal.dev import mailbox
+from partner_portal.errors import bare_page, render_error
 from partner_portal.extensions import db
-from partner_portal.models import ComponentStatus
+from partner_portal.models import (
+    AccessGrant,
+    Component,
+    Incident,
+    IncidentStatus,
+    MagicLinkToken,
+    OutboxStatus,
+    Partner,
+    PartnerSession,
+    StatusPage,
+)
+from partner_portal.security.audit import SYSTEM
 
 from .checks import axe_violations, tools_missing, vnu_errors
-from .test_partner_flows import link_in, message_for
+from .journeys import (
+    ADMIN_EMAIL,
+    create_admin,
+    html_of,
+    link_in,
+    load_demo,
+    message_for,
+    request_link,
+    sign_in_admin,
+)
 
-# endpoint -> (who, path). "partner" pages are visited signed in as Frank.
+ROOT = Path(__file__).resolve().parents[2]
+WIDE = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 780}
+
+# endpoint -> (who is looking, path). A path's {name} is the id of a seeded row.
+# "confirming" opened a sign-in link, "invited" an invitation, "resetting" a staff
+# password reset link; "partner" is Frank signed in; "admin" is signed in to the console.
 PAGES: dict[str, tuple[str, str]] = {
     "auth.login": ("anonymous", "/partner/login"),
     "auth.login_sent": ("anonymous", "/partner/login/sent"),
-    "auth.confirm_link": ("confirming", "/partner/verify"),
-    "portal.dashboard": ("partner", "/partner/dashboard"),
-    "portal.status_page": ("partner", "/partner/status/storefront"),
+    "admin.login": ("anonymous", "/admin/login"),
+    "admin.request_password_reset": ("anonymous", "/admin/password-reset"),
+    "admin.password_reset_sent": ("anonymous", "/admin/password-reset/sent"),
     "dev.list_messages": ("anonymous", "/dev/mailbox"),
-    "dev.show_message": ("anonymous", "<first message>"),
+    "dev.show_message": ("anonymous", "/dev/mailbox/{message}"),
+    "auth.confirm_link": ("confirming", "/partner/verify"),
+    "signup.confirm_invitation": ("invited", "/partner/signup"),
+    "admin.reset_password": ("resetting", "/admin/password-reset/new"),
+    "portal.dashboard": ("partner", "/partner/dashboard"),
+    "portal.status_page": ("partner", "/partner/status/payments-api"),
+    "admin.index": ("admin", "/admin/"),
+    "admin.list_partners": ("admin", "/admin/partners"),
+    "admin.create_partner": ("admin", "/admin/partners/new"),
+    "admin.invite_partner": ("admin", "/admin/partners/invite"),
+    "admin.import_partners": ("admin", "/admin/partners/import"),
+    "admin.show_partner": ("admin", "/admin/partners/{frank}"),
+    "admin.edit_partner": ("admin", "/admin/partners/{frank}/edit"),
+    "admin.deactivate_partner": ("admin", "/admin/partners/{frank}/deactivate"),
+    "admin.delete_partner": ("admin", "/admin/partners/{frank}/delete"),
+    "admin.end_partner_session": ("admin", "/admin/partners/{frank}/sessions/{session}/end"),
+    "admin.end_partner_sessions": ("admin", "/admin/partners/{frank}/sessions/end-all"),
+    "admin.revoke_partner_link": ("admin", "/admin/partners/{grace}/links/{link}/revoke"),
+    "admin.revoke_access": ("admin", "/admin/grants/{grant}/revoke"),
+    "admin.preview_dashboard": ("admin", "/admin/partners/{frank}/preview"),
+    "admin.preview_page": ("admin", "/admin/partners/{frank}/preview/storefront"),
+    "admin.list_pages": ("admin", "/admin/pages"),
+    "admin.create_page": ("admin", "/admin/pages/new"),
+    "admin.show_page": ("admin", "/admin/pages/{page}"),
+    "admin.edit_page": ("admin", "/admin/pages/{page}/edit"),
+    "admin.delete_page": ("admin", "/admin/pages/{page}/delete"),
+    "admin.edit_component": ("admin", "/admin/components/{component}"),
+    "admin.delete_component": ("admin", "/admin/components/{component}/delete"),
+    "admin.open_incident": ("admin", "/admin/pages/{page}/incidents/new"),
+    "admin.show_incident": ("admin", "/admin/incidents/{incident}"),
+    "admin.edit_incident": ("admin", "/admin/incidents/{incident}/edit"),
+    "admin.delete_incident": ("admin", "/admin/incidents/{incident}/delete"),
+    "admin.audit_log": ("admin", "/admin/audit"),
+    "admin.show_outbox": ("admin", "/admin/outbox"),
 }
-# Error pages are pages too.
-ERROR_PAGES = {"404": ("partner", "/partner/status/no-such-page")}
+# The same pages in other states worth seeing: flashes, field errors, other data.
+STATES: dict[str, tuple[str, str]] = {
+    "auth.login (refused link)": ("anonymous", "/partner/verify/" + "x" * 43),
+    "admin.login (sign-in required)": ("anonymous", "/admin/partners"),
+    "portal.status_page (every status)": ("partner", "/partner/status/storefront"),
+    "admin.show_partner (invited)": ("admin", "/admin/partners/{grace}"),
+    "admin.show_incident (resolved)": ("admin", "/admin/incidents/{resolved}"),
+    "admin.preview_page (history)": ("admin", "/admin/partners/{frank}/preview/payments-api"),
+    "admin.audit_log (filtered)": ("admin", "/admin/audit?severity=warning"),
+    "admin.list_partners (no match)": ("admin", "/admin/partners?q=nobody"),
+}
+# Error pages are pages too. 500 cannot be caused on purpose (and no route exists
+# to cause it), so the sweep renders it through the app's own error handler.
+ERROR_PAGES = {
+    "error 404": ("partner", "/partner/status/no-such-page"),
+    "error 404 (console)": ("admin", "/admin/no-such-page"),
+    "error 405": ("anonymous", "/partner/logout"),
+}
 # GET routes that render no page of their own, and why.
 EXEMPT = {
     "static": "files, not pages",
     "portal.index": "redirects to the dashboard or the login page",
     "auth.open_link": "redirects to the confirmation page",
+    "signup.open_invitation": "redirects to the invitation's confirmation page",
+    "admin.open_password_reset": "redirects to the new-password page",
 }
 EXEMPT_PREFIXES = {"api.": "JSON, not HTML"}
+EMAILS = sorted(p.name for p in (ROOT / "templates" / "email").iterdir() if p.is_dir())
 
 
 def is_exempt(endpoint: str) -> bool:
@@ -57,88 +145,191 @@ def test_every_page_is_checked(live_portal):
 
 
 @pytest.fixture(scope="module")
-def frank(live_portal):
+def seeded(live_portal):
+    """The demo, Frank, a staff account, a pending invitation and two mail failures."""
+    load_demo(live_portal)
+    admin_id = create_admin(live_portal)
     with live_portal.app.app_context():
-        frank = partners.add_partner("frank@acme.example", name="Frank Castle", company="Acme")
-        page = partners.add_page("storefront", name="Storefront", description="Web shop.")
-        for name, status in [
-            ("Catalogue", ComponentStatus.OPERATIONAL),
-            ("Search", ComponentStatus.UNDER_MAINTENANCE),
-            ("Checkout", ComponentStatus.DEGRADED_PERFORMANCE),
-            ("Images", ComponentStatus.PARTIAL_OUTAGE),
-            ("Reviews", ComponentStatus.MAJOR_OUTAGE),
+        directory.invite_partner(
+            Actor(admin_id, SYSTEM), "grace@initech.example", "Grace Hopper", "Initech"
+        )
+        now = clock.now()
+        for recipient, status, code, error in [
+            ("old@globex.example", OutboxStatus.FAILED, 550, "mailbox unavailable"),
+            ("carol@initech.example", OutboxStatus.QUEUED, 421, "service not available"),
         ]:
-            partners.add_component(page, name, status)
-        partners.grant_access(frank, page)
+            job = outbox.enqueue("login_link", recipient, SYSTEM)
+            job.status, job.attempts = status, 3
+            job.last_reply_code, job.last_error = code, error
+            job.next_attempt_at = now + timedelta(minutes=10)  # the worker leaves them be
         db.session.commit()
     return live_portal
 
 
-def sign_in_through_the_pages(page, portal, smtp) -> str:  # noqa: ANN001
-    """Request and open a link in ``page``; stop on the confirmation page. Return the link."""
-    page.goto(portal.path("/partner/login"))
-    page.get_by_label("Email address").fill("frank@acme.example")
-    page.get_by_role("button", name="Email me a sign-in link").click()
-    page.get_by_role("heading", name="Check your email").wait_for()
-    link = link_in(message_for(smtp, "frank@acme.example"))
-    page.goto(link)
-    return link
+def seeded_ids(portal) -> dict[str, object]:  # noqa: ANN001
+    """Return the ids the console paths need (once Frank has a session)."""
+    with portal.app.app_context():
+        frank = db.session.scalar(db.select(Partner).filter_by(email="frank@acme.example"))
+        grace = db.session.scalar(db.select(Partner).filter_by(email="grace@initech.example"))
+        page = db.session.scalar(db.select(StatusPage).filter_by(slug="payments-api"))
+        incidents = {
+            i.status is IncidentStatus.RESOLVED: i.id
+            for i in db.session.scalars(db.select(Incident))
+        }
+        return {
+            "frank": frank.id,
+            "grace": grace.id,
+            "page": page.id,
+            "component": db.session.scalar(db.select(Component.id).filter_by(page_id=page.id)),
+            "incident": incidents[False],
+            "resolved": incidents[True],
+            "grant": db.session.scalar(db.select(AccessGrant.id).filter_by(partner_id=frank.id)),
+            "session": db.session.scalar(
+                db.select(PartnerSession.id).filter_by(partner_id=frank.id)
+            ),
+            "link": db.session.scalar(db.select(MagicLinkToken.id).filter_by(partner_id=grace.id)),
+        }
 
 
-def test_every_page_passes_axe_and_the_nu_html_checker(browser, frank, smtp, tmp_path):
+class Sweep:
+    """Visit pages in one tab and collect what the checkers say about each."""
+
+    def __init__(self, page, portal) -> None:  # noqa: ANN001
+        self.page = page
+        self.portal = portal
+        self.ids: dict[str, object] = {}
+        self.sources: dict[str, str] = {}
+        self.problems: dict[str, object] = {}
+
+    def visit(self, name: str, path: str) -> None:
+        response = self.page.goto(self.portal.path(path.format(**self.ids)))
+        self.check(name, response.text())
+
+    def check(self, name: str, source: str) -> None:
+        """Run the checks on what the tab shows now; ``source`` goes to vnu.jar."""
+        page = self.page
+        self.sources[name] = source
+        problems: dict[str, object] = {}
+        if violations := axe_violations(page):
+            problems["axe"] = violations
+        page.emulate_media(color_scheme="dark")
+        page.set_viewport_size(PHONE)
+        if violations := axe_violations(page, rules=["color-contrast"]):
+            problems["axe, dark"] = violations
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            problems["scrolls sideways at 360 px"] = width
+        page.emulate_media(color_scheme="light")
+        page.set_viewport_size(WIDE)
+        if problems:
+            self.problems[name] = problems
+
+    def check_html(self, name: str, html: str) -> None:
+        """Check a document that is not a page of the portal (an email)."""
+        self.page.set_content(html)
+        self.check(name, html)
+
+    def check_rendered(self, name: str, html: str, status: int) -> None:
+        """Check HTML the app rendered in-process, served at the portal's address."""
+        path = "/rendered-by-the-test/" + re.sub(r"\W+", "-", name)
+        self.page.route(
+            self.portal.path(path),
+            lambda route: route.fulfill(status=status, body=html, content_type="text/html"),
+        )
+        self.visit(name, path)
+
+
+def submit(page, button: str):  # noqa: ANN001, ANN201 - the Response
+    """Press a form's button and return the response the browser lands on."""
+    with page.expect_navigation() as landed:
+        page.get_by_role("button", name=button).click()
+    return landed.value
+
+
+def test_every_page_passes_axe_and_the_nu_html_checker(browser, seeded, smtp, tmp_path):
     missing = tools_missing()
     if missing:
         pytest.skip(missing)
-    portal = frank
+    portal = seeded
     # bypass_csp lets axe-core be injected; the pages' own CSP is tested elsewhere.
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(bypass_csp=True, viewport=WIDE)
     page = context.new_page()
-    sources: dict[str, str] = {}
-    problems: dict[str, list] = {}
+    sweep = Sweep(page, portal)
+    emails = {}
 
-    def check(name: str, response) -> None:  # noqa: ANN001
-        sources[name] = response.text() if response is not None else page.content()
-        violations = axe_violations(page)
-        if violations:
-            problems[name] = violations
+    def visit_all(who: str) -> None:
+        for name, (viewer, path) in {**PAGES, **STATES, **ERROR_PAGES}.items():
+            if viewer == who and name != "dev.show_message":
+                sweep.visit(name, path)
 
-    for endpoint in ("auth.login", "auth.login_sent", "dev.list_messages"):
-        check(endpoint, page.goto(portal.path(PAGES[endpoint][1])))
-    sign_in_through_the_pages(page, portal, smtp)
-    check("auth.confirm_link", page.goto(portal.path("/partner/verify")))
-    email = message_for(smtp, "frank@acme.example")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(portal.path("/partner/dashboard"))
-    for endpoint in ("portal.dashboard", "portal.status_page"):
-        check(endpoint, page.goto(portal.path(PAGES[endpoint][1])))
-    for name, (_, path) in ERROR_PAGES.items():
-        check(f"error {name}", page.goto(portal.path(path)))
+    visit_all("anonymous")
+    page.goto(portal.path("/partner/login"))
+    page.get_by_label("Email address").fill("not an email")
+    sweep.check("auth.login (field error)", submit(page, "Email me a sign-in link").text())
+    page.goto(portal.path("/admin/login"))
+    page.get_by_label("Email").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill("not the password")
+    sweep.check("admin.login (failed)", submit(page, "Sign in").text())
+
+    # A staff password reset link, opened.
+    page.goto(portal.path("/admin/password-reset"))
+    page.get_by_label("Email").fill(ADMIN_EMAIL)
+    submit(page, "Email me a reset link")
+    emails["admin_password_reset"] = message_for(smtp, ADMIN_EMAIL)
+    page.goto(link_in(emails["admin_password_reset"], "/admin/password-reset/"))
+    visit_all("resetting")
+
+    # A sign-in link, opened; then signed in.
+    since = len(smtp.messages)
+    request_link(page, portal, "frank@acme.example")
+    emails["login_link"] = message_for(smtp, "frank@acme.example", since=since)
+    page.goto(link_in(emails["login_link"]))
+    visit_all("confirming")
+    submit(page, "Sign in")
+    visit_all("partner")
+
+    # Grace's invitation (queued by the seed), opened but not accepted.
+    emails["invitation"] = message_for(smtp, "grace@initech.example")
+    page.goto(link_in(emails["invitation"], "/partner/signup/"))
+    visit_all("invited")
+
+    sign_in_admin(page, portal)
+    sweep.ids = seeded_ids(portal)
+    visit_all("admin")
+
+    # The console's sign-out lands on its login page with a success message.
+    page.goto(portal.path("/admin/"))
+    sweep.check("admin.login (signed out)", submit(page, "Sign out").text())
+
     with portal.app.app_context():
-        mailbox.store(email.as_bytes())
-    page.goto(portal.path("/dev/mailbox"))
-    first = page.locator("table.mailbox a").first.get_attribute("href")
-    check("dev.show_message", page.goto(portal.path(first)))
+        sweep.ids["message"] = mailbox.store(emails["login_link"].as_bytes())
+    sweep.visit("dev.show_message", PAGES["dev.show_message"][1])
 
-    html = email.get_body(preferencelist=("html",)).get_content()
-    page.set_content(html)
-    check("email login_link", None)
-    sources["email login_link"] = html
+    with portal.app.test_request_context("/partner/dashboard", base_url=portal.url):
+        html, status = render_error(500, reference="4f2a9c1e")
+    sweep.check_rendered("error 500", html, status)
+    # A request for a host the portal does not serve gets a bare page that links nowhere.
+    sweep.check_rendered("error 400 (unknown host)", bare_page("Bad request", "Bad host."), 400)
+
+    for kind, message in emails.items():
+        sweep.check_html(f"email {kind}", html_of(message))
     context.close()
 
-    assert problems == {}, problems
+    assert not sweep.problems, pformat(sweep.problems, width=100)
     files = []
-    for name, source in sources.items():
+    for name, source in sweep.sources.items():
         path = Path(tmp_path) / (re.sub(r"[^a-z0-9]+", "-", name.lower()) + ".html")
         path.write_text(source)
         files.append(path)
-    assert vnu_errors(files) == {}
-    checked = {name for name in sources if not name.startswith(("error", "email"))}
-    assert checked == set(PAGES)
+    errors = vnu_errors(files)
+    assert not errors, pformat(errors, width=100)
+    assert set(PAGES) <= set(sweep.sources)
+    assert sorted(emails) == EMAILS, "a new email needs a check here"
 
 
-def test_keyboard_only_use(page, frank):
+def test_keyboard_only_use(page, seeded):
     # Every page starts with a visible skip link...
-    page.goto(frank.path("/partner/login/sent"))
+    page.goto(seeded.path("/partner/login/sent"))
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.textContent.trim()") == "Skip to content"
     outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
@@ -149,7 +340,7 @@ def test_keyboard_only_use(page, frank):
     assert page.evaluate("() => document.activeElement.closest('main') !== null")
 
     # ...and the login form is usable without a mouse: the field has focus, Enter submits.
-    page.goto(frank.path("/partner/login"))
+    page.goto(seeded.path("/partner/login"))
     assert page.evaluate("() => document.activeElement.name") == "email"
     page.keyboard.type("frank@acme.example")
     page.keyboard.press("Enter")
