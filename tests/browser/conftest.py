@@ -153,3 +153,13 @@ def page(browser):  # noqa: ANN001, ANN201
     tab.set_default_timeout(10_000)
     yield tab
     context.close()
+
+
+@pytest.fixture
+def other_page(browser):  # noqa: ANN001, ANN201
+    """A second tab in a context of its own: another person's browser."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    context.close()
