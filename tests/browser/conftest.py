@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -128,8 +129,8 @@ def live_portal(tmp_path_factory, migrated_template, smtp_server) -> Iterator[Li
         wait_until_up(url + "/partner/login", web)
         yield LivePortal(url=url, database=str(database), app=app)
     finally:
-        for process in (web, worker):
-            process.terminate()
+        web.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown: nothing left to finish
+        worker.terminate()
         for process in (web, worker):
             process.wait(timeout=10)
         logs.close()

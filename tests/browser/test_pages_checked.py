@@ -17,6 +17,7 @@ from pathlib import Path
 from pprint import pformat
 
 import pytest
+from playwright.sync_api import expect
 
 from partner_portal import clock, outbox
 from partner_portal.admin import directory
@@ -27,6 +28,7 @@ from partner_portal.extensions import db
 from partner_portal.models import (
     AccessGrant,
     Component,
+    ComponentStatus,
     Incident,
     IncidentStatus,
     MagicLinkToken,
@@ -47,6 +49,7 @@ from .journeys import (
     message_for,
     request_link,
     sign_in_admin,
+    sign_in_partner,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -327,21 +330,147 @@ def test_every_page_passes_axe_and_the_nu_html_checker(browser, seeded, smtp, tm
     assert sorted(emails) == EMAILS, "a new email needs a check here"
 
 
-def test_keyboard_only_use(page, seeded):
-    # Every page starts with a visible skip link...
-    page.goto(seeded.path("/partner/login/sent"))
+# Where the focus is after a Tab, and whether a person can see it.
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const all = [...document.querySelectorAll('*')];
+  return {
+    name: (el.getAttribute('aria-label') || el.innerText || el.value || el.name || el.tagName)
+      .trim().replace(/\\s+/g, ' ').slice(0, 40),
+    position: all.indexOf(el),
+    visible: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+  };
+}"""
+TABBABLE = """() => [...document.querySelectorAll(
+  'a[href], button, input:not([type=hidden]), select, textarea, [tabindex="0"]'
+)].filter(el => !el.disabled && el.getClientRects().length > 0).length"""
+
+
+def tab_through(page) -> list[dict]:  # noqa: ANN001
+    """Press Tab from the top of the page until focus leaves it; return each element focused.
+
+    A date field takes several Tabs (day, month, year, its calendar button): one element.
+    """
+    page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+    stops: list[dict] = []
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(FOCUSED)
+        if stop is None or (stops and stop["position"] == stops[0]["position"]):
+            return stops
+        if stops and stop["position"] == stops[-1]["position"]:
+            stops[-1]["visible"] = stops[-1]["visible"] or stop["visible"]
+        else:
+            stops.append(stop)
+    raise AssertionError("focus never left the page")
+
+
+KEYBOARD_PAGES = {
+    "partner": ["/partner/dashboard", "/partner/status/payments-api"],
+    "admin": [
+        "/admin/",
+        "/admin/partners/{frank}",
+        "/admin/pages/{page}",
+        "/admin/incidents/{incident}",
+        "/admin/audit",
+    ],
+}
+
+
+def test_keyboard_alone_reaches_everything_in_order_with_visible_focus(page, seeded, smtp):
+    sign_in_partner(page, seeded, smtp, "frank@acme.example")
+    sign_in_admin(page, seeded)
+    ids = seeded_ids(seeded)
+    for who, paths in KEYBOARD_PAGES.items():
+        for path in paths:
+            page.goto(seeded.path(path.format(**ids)))
+            stops = tab_through(page)
+            names = [stop["name"] for stop in stops]
+            # Skip link first, then the header, then the page: the order of the document,
+            # which is the order on screen (no positive tabindex, no reordered controls).
+            assert names[0] == "Skip to content", path
+            assert names[1].lower() == "partner portal" + (" console" if who == "admin" else "")
+            positions = [stop["position"] for stop in stops]
+            assert positions == sorted(positions), (path, names)
+            assert [s["name"] for s in stops if not s["visible"]] == [], (path, stops)
+            # Every control is reachable, and nothing is reachable twice.
+            assert len(stops) == page.evaluate(TABBABLE), (path, names)
+    assert (
+        page.evaluate(
+            '() => document.querySelectorAll(\'[tabindex]:not([tabindex="-1"])'
+            ':not([tabindex="0"])\').length'
+        )
+        == 0
+    )
+
+
+@pytest.mark.parametrize("path", ["/partner/login/sent", "/admin/password-reset/sent"])
+def test_the_skip_link_is_the_first_stop_and_goes_to_the_content(page, seeded, path):
+    page.goto(seeded.path(path))
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.textContent.trim()") == "Skip to content"
-    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
-    assert outline != "none"  # focus is visible
+    assert page.locator(".skip-link").bounding_box()["y"] >= 0  # on screen once focused
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.closest('main') !== null")
 
-    # ...and the login form is usable without a mouse: the field has focus, Enter submits.
+
+def test_the_login_form_works_without_a_mouse(page, seeded):
     page.goto(seeded.path("/partner/login"))
     assert page.evaluate("() => document.activeElement.name") == "email"
     page.keyboard.type("frank@acme.example")
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Check your email").wait_for()
+
+
+def test_status_is_never_told_by_colour_alone(page, seeded, smtp):
+    sign_in_partner(page, seeded, smtp, "frank@acme.example")
+    labels = {status.label for status in ComponentStatus}
+    # Every badge says its status in words; each dashboard card's coloured edge repeats one.
+    for card in page.locator(".page-card").all():
+        assert card.locator(".badge").inner_text().strip() in labels
+    page.goto(seeded.path("/partner/status/payments-api"))
+    badges = page.locator(".badge").all_inner_texts()
+    assert len(badges) == 5  # the page's overall status and its four components
+    assert {text.strip() for text in badges} <= labels
+    # Each history bar is described in words, and every day names its status on hover...
+    for bar in page.locator(".history").all():
+        assert bar.get_attribute("role") == "img"
+        assert re.match(r"Last 90 days: \d+ days? operational", bar.get_attribute("aria-label"))
+        assert bar.locator(".day").count() == 90
+        titles = bar.locator(".day").evaluate_all("days => days.map(d => d.title)")
+        assert all(re.match(r"\d\d \w{3} \d{4}: \w", title) for title in titles)
+    assert "2 days major outage" in page.locator(".history").last.get_attribute("aria-label")
+    # ...and a visible legend names the colours.
+    legend = page.locator(".legend")
+    expect(legend).to_be_visible()
+    assert [key.strip() for key in legend.locator(".key").all_inner_texts()] == [
+        "Operational",
+        "Maintenance",
+        "Degraded",
+        "Partial outage",
+        "Major outage",
+    ]
+    # An incident's coloured edge comes with its impact in words.
+    assert "Impact: Major" in page.locator(".incident").first.inner_text()
+
+
+def test_a_status_page_prints_without_the_site_around_it(page, seeded, smtp):
+    sign_in_partner(page, seeded, smtp, "frank@acme.example")
+    page.goto(seeded.path("/partner/status/payments-api"))
+    page.emulate_media(media="print")
+    for hidden in (".site-header nav", ".site-footer", ".breadcrumb"):
+        expect(page.locator(hidden)).to_be_hidden()
+    expect(page.locator(".history").first).to_be_visible()
+    adjust = page.locator(".history .day").first.evaluate(
+        "day => getComputedStyle(day).printColorAdjust"
+    )
+    assert adjust == "exact"  # the bars keep their colours on paper
+    assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") in (
+        "rgb(255, 255, 255)",
+        "rgba(0, 0, 0, 0)",
+    )
+    assert len(page.pdf(format="A4")) > 10_000  # and Chromium can print it
