@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app.py
 
-.PHONY: run test lint format bench bench-mail clean install install-dev
+.PHONY: run test lint format bench bench-mail clean install install-dev screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+## screenshots: retake the README's screenshots (docs/screenshots/*.png) in Chromium
+screenshots: install-dev
+	$(BIN)/pytest -m screenshots tests/browser/test_screenshots.py -q
 
 lint: install-dev
 	$(BIN)/ruff check .
