@@ -19,7 +19,7 @@ from pprint import pformat
 import pytest
 from playwright.sync_api import expect
 
-from partner_portal import clock, outbox
+from partner_portal import clock, messages, outbox
 from partner_portal.admin import directory
 from partner_portal.admin.identity import Actor
 from partner_portal.dev import mailbox
@@ -316,7 +316,8 @@ def test_every_page_passes_axe_and_the_nu_html_checker(browser, seeded, smtp, tm
         html, status = render_error(500, reference="4f2a9c1e")
     sweep.check_rendered("error 500", html, status)
     # A request for a host the portal does not serve gets a bare page that links nowhere.
-    sweep.check_rendered("error 400 (unknown host)", bare_page("Bad request", "Bad host."), 400)
+    bare = bare_page("Bad request", messages.BAD_REQUEST)
+    sweep.check_rendered("error 400 (unknown host)", bare, 400)
 
     for kind, message in emails.items():
         sweep.check_html(f"email {kind}", html_of(message))
