@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app.py
 
-.PHONY: run test lint format bench bench-mail bench-enumeration clean install install-dev
+.PHONY: run test lint format bench bench-mail bench-enumeration clean install install-dev screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ $(VENV)/.installed-bench: bench/requirements.txt $(VENV)/.installed-dev
 bench: $(VENV)/.installed-bench
 	.ci/provision wrk postgresql
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## screenshots: retake the README's screenshots (docs/screenshots/*.png) in Chromium
+screenshots: install-dev
+	$(BIN)/pytest -m screenshots tests/browser/test_screenshots.py -q
 
 lint: install-dev
 	$(BIN)/ruff check .

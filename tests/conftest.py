@@ -113,6 +113,17 @@ class Inbox:
                 self._arrived.wait(remaining)
             return list(self.messages)
 
+    def wait_until(self, find: Callable[[list[EmailMessage]], object], timeout: float = 10.0):  # noqa: ANN201
+        """Wait until ``find(messages)`` returns something (e.g. a message); return it.
+
+        The outbox is not run: for a live portal whose own mail worker delivers.
+        """
+        with self._arrived:
+            found = self._arrived.wait_for(lambda: find(self.messages), timeout)
+        if not found:
+            raise AssertionError(f"no such message among {len(self.messages)} received")
+        return found
+
     def clear(self) -> None:
         with self._arrived:
             self.messages.clear()

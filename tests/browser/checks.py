@@ -22,14 +22,18 @@ def tools_missing() -> str | None:
     return None
 
 
-def axe_violations(page) -> list[dict]:  # noqa: ANN001
-    """Run axe-core on the page and return its serious and critical violations."""
+def axe_violations(page, rules: list[str] | None = None) -> list[dict]:  # noqa: ANN001
+    """Run axe-core (every rule, or only ``rules``) and return serious and critical violations."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text())
+    options = {"resultTypes": ["violations"]}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": rules}
     violations = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+        """async (options) => (await axe.run(document, options)).violations
             .map(v => ({id: v.id, impact: v.impact, help: v.help,
-                        targets: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))"""
+                        targets: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))""",
+        options,
     )
     return [v for v in violations if v["impact"] in BLOCKING]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -35,6 +36,12 @@ CHROMIUM_ARGS = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "tests" / "browser" / "node_modules"
+# Real Argon2id for staff passwords, at a development cost so sign-ins stay quick.
+CHEAP_ARGON2 = {
+    "PASSWORD_HASH_TIME_COST": "1",
+    "PASSWORD_HASH_MEMORY_KIB": "1024",
+    "PASSWORD_HASH_PARALLELISM": "1",
+}
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(
@@ -89,7 +96,11 @@ def live_portal(tmp_path_factory, migrated_template, smtp_server) -> Iterator[Li
         "MAIL_PORT": str(controller.port),
         "MAIL_DEFAULT_SENDER": "Partner Portal <noreply@portal.example>",
         "OUTBOX_POLL_INTERVAL_MS": "100",
+        # Every browser here signs in from 127.0.0.1; the limits have their own tests.
+        "RATE_LIMIT_PER_IP": "100000",
+        "RATE_LIMIT_PER_EMAIL": "100000",
         "FLASK_APP": "app.py",
+        **CHEAP_ARGON2,
     }
     logs = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
     web = subprocess.Popen(
@@ -113,6 +124,7 @@ def live_portal(tmp_path_factory, migrated_template, smtp_server) -> Iterator[Li
             "MAIL_SERVER": controller.hostname,
             "MAIL_PORT": controller.port,
             "MAIL_TO_DEV_MAILBOX": False,
+            **{name: int(value) for name, value in CHEAP_ARGON2.items()},
         }
     )
     app.instance_path = str(folder / "instance")  # share the server's development mailbox
@@ -120,8 +132,8 @@ def live_portal(tmp_path_factory, migrated_template, smtp_server) -> Iterator[Li
         wait_until_up(url + "/partner/login", web)
         yield LivePortal(url=url, database=str(database), app=app)
     finally:
-        for process in (web, worker):
-            process.terminate()
+        web.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown: nothing left to finish
+        worker.terminate()
         for process in (web, worker):
             process.wait(timeout=10)
         logs.close()
@@ -140,6 +152,16 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser):  # noqa: ANN001, ANN201
     """A fresh browser tab in its own context (its own cookies)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def other_page(browser):  # noqa: ANN001, ANN201
+    """A second tab in a context of its own: another person's browser."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(10_000)

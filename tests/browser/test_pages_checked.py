@@ -1,43 +1,141 @@
-"""Every page, and every email's HTML, passes axe-core and the Nu Html Checker.
+"""Every page, error page and email passes axe-core and the Nu Html Checker, light and dark.
 
 ``PAGES`` lists how to reach every GET page of the app; a new route that is
-neither listed nor exempted fails ``test_every_page_is_checked``.
+neither listed nor exempted fails ``test_every_page_is_checked``, and a new
+email template that the sweep does not receive fails the sweep.
+
+Each page is checked twice from one visit: as served on a wide screen (every
+axe-core rule, and its source through vnu.jar), then on a 360 px phone in dark
+mode (colour contrast again, and the page must not scroll sideways).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
+from pprint import pformat
 
 import pytest
+from playwright.sync_api import expect
 
-from partner_portal import partners
+from partner_portal import clock, messages, outbox
+from partner_portal.admin import directory
+from partner_portal.admin.identity import Actor
 from partner_portal.dev import mailbox
+from partner_portal.errors import bare_page, render_error
 from partner_portal.extensions import db
-from partner_portal.models import ComponentStatus
+from partner_portal.models import (
+    AccessGrant,
+    Admin,
+    Component,
+    ComponentStatus,
+    Incident,
+    IncidentStatus,
+    MagicLinkToken,
+    OutboxStatus,
+    Partner,
+    PartnerSession,
+    StatusPage,
+)
+from partner_portal.security.audit import SYSTEM
 
 from .checks import axe_violations, tools_missing, vnu_errors
-from .test_partner_flows import link_in, message_for
+from .journeys import (
+    ADMIN_EMAIL,
+    create_admin,
+    html_of,
+    link_in,
+    load_demo,
+    message_for,
+    request_link,
+    sign_in_admin,
+    sign_in_partner,
+)
 
-# endpoint -> (who, path). "partner" pages are visited signed in as Frank.
+ROOT = Path(__file__).resolve().parents[2]
+WIDE = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 780}
+
+# endpoint -> (who is looking, path). A path's {name} is the id of a seeded row.
+# "confirming" opened a sign-in link, "invited" an invitation, "resetting" a staff
+# password reset link; "partner" is Frank signed in; "admin" is signed in to the console.
 PAGES: dict[str, tuple[str, str]] = {
     "auth.login": ("anonymous", "/partner/login"),
     "auth.login_sent": ("anonymous", "/partner/login/sent"),
-    "auth.confirm_link": ("confirming", "/partner/verify"),
-    "portal.dashboard": ("partner", "/partner/dashboard"),
-    "portal.status_page": ("partner", "/partner/status/storefront"),
+    "admin.login": ("anonymous", "/admin/login"),
+    "admin.request_password_reset": ("anonymous", "/admin/password-reset"),
+    "admin.password_reset_sent": ("anonymous", "/admin/password-reset/sent"),
     "dev.list_messages": ("anonymous", "/dev/mailbox"),
-    "dev.show_message": ("anonymous", "<first message>"),
+    "dev.show_message": ("anonymous", "/dev/mailbox/{message}"),
+    "auth.confirm_link": ("confirming", "/partner/verify"),
+    "signup.confirm_invitation": ("invited", "/partner/signup"),
+    "admin.reset_password": ("resetting", "/admin/password-reset/new"),
+    "portal.dashboard": ("partner", "/partner/dashboard"),
+    "portal.status_page": ("partner", "/partner/status/payments-api"),
+    "account.overview": ("partner", "/partner/account"),
+    "account.confirm_deletion_page": ("deleting", "/partner/account/delete/confirm"),
+    "account.confirm_email_page": ("changing-email", "/partner/account/email/confirm"),
+    "admin.index": ("admin", "/admin/"),
+    "admin.list_partners": ("admin", "/admin/partners"),
+    "admin.create_partner": ("admin", "/admin/partners/new"),
+    "admin.invite_partner": ("admin", "/admin/partners/invite"),
+    "admin.import_partners": ("admin", "/admin/partners/import"),
+    "admin.show_partner": ("admin", "/admin/partners/{frank}"),
+    "admin.edit_partner": ("admin", "/admin/partners/{frank}/edit"),
+    "admin.deactivate_partner": ("admin", "/admin/partners/{frank}/deactivate"),
+    "admin.delete_partner": ("admin", "/admin/partners/{frank}/delete"),
+    "admin.end_partner_session": ("admin", "/admin/partners/{frank}/sessions/{session}/end"),
+    "admin.end_partner_sessions": ("admin", "/admin/partners/{frank}/sessions/end-all"),
+    "admin.revoke_partner_link": ("admin", "/admin/partners/{grace}/links/{link}/revoke"),
+    "admin.revoke_access": ("admin", "/admin/grants/{grant}/revoke"),
+    "admin.preview_dashboard": ("admin", "/admin/partners/{frank}/preview"),
+    "admin.preview_page": ("admin", "/admin/partners/{frank}/preview/storefront"),
+    "admin.list_pages": ("admin", "/admin/pages"),
+    "admin.create_page": ("admin", "/admin/pages/new"),
+    "admin.show_page": ("admin", "/admin/pages/{page}"),
+    "admin.edit_page": ("admin", "/admin/pages/{page}/edit"),
+    "admin.delete_page": ("admin", "/admin/pages/{page}/delete"),
+    "admin.edit_component": ("admin", "/admin/components/{component}"),
+    "admin.delete_component": ("admin", "/admin/components/{component}/delete"),
+    "admin.open_incident": ("admin", "/admin/pages/{page}/incidents/new"),
+    "admin.show_incident": ("admin", "/admin/incidents/{incident}"),
+    "admin.edit_incident": ("admin", "/admin/incidents/{incident}/edit"),
+    "admin.delete_incident": ("admin", "/admin/incidents/{incident}/delete"),
+    "admin.audit_log": ("admin", "/admin/audit"),
+    "admin.show_outbox": ("admin", "/admin/outbox"),
 }
-# Error pages are pages too.
-ERROR_PAGES = {"404": ("partner", "/partner/status/no-such-page")}
+# The same pages in other states worth seeing: flashes, field errors, other data.
+STATES: dict[str, tuple[str, str]] = {
+    "auth.login (refused link)": ("anonymous", "/partner/verify/" + "x" * 43),
+    "admin.login (sign-in required)": ("anonymous", "/admin/partners"),
+    "portal.status_page (every status)": ("partner", "/partner/status/storefront"),
+    "admin.show_partner (invited)": ("admin", "/admin/partners/{grace}"),
+    "admin.show_incident (resolved)": ("admin", "/admin/incidents/{resolved}"),
+    "admin.preview_page (history)": ("admin", "/admin/partners/{frank}/preview/payments-api"),
+    "admin.audit_log (filtered)": ("admin", "/admin/audit?severity=warning"),
+    "admin.list_partners (no match)": ("admin", "/admin/partners?q=nobody"),
+}
+# Error pages are pages too. 500 cannot be caused on purpose (and no route exists
+# to cause it), so the sweep renders it through the app's own error handler.
+ERROR_PAGES = {
+    "error 404": ("partner", "/partner/status/no-such-page"),
+    "error 404 (console)": ("admin", "/admin/no-such-page"),
+    "error 405": ("anonymous", "/partner/logout"),
+}
 # GET routes that render no page of their own, and why.
 EXEMPT = {
     "static": "files, not pages",
     "portal.index": "redirects to the dashboard or the login page",
     "auth.open_link": "redirects to the confirmation page",
+    "signup.open_invitation": "redirects to the invitation's confirmation page",
+    "admin.open_password_reset": "redirects to the new-password page",
+    "health.healthz": "JSON for load balancers, not a page",
+    "account.open_email_link": "redirects to the address change's confirmation page",
+    "account.open_deletion_link": "redirects to the deletion's confirmation page",
 }
 EXEMPT_PREFIXES = {"api.": "JSON, not HTML"}
+EMAILS = sorted(p.name for p in (ROOT / "templates" / "email").iterdir() if p.is_dir())
 
 
 def is_exempt(endpoint: str) -> bool:
@@ -57,100 +155,349 @@ def test_every_page_is_checked(live_portal):
 
 
 @pytest.fixture(scope="module")
-def frank(live_portal):
+def seeded(live_portal):
+    """The demo, Frank, a staff account, Grace's pending invitation and two mail failures."""
+    load_demo(live_portal)
+    admin_id = create_admin(live_portal)
     with live_portal.app.app_context():
-        frank = partners.add_partner("frank@acme.example", name="Frank Castle", company="Acme")
-        page = partners.add_page("storefront", name="Storefront", description="Web shop.")
-        for name, status in [
-            ("Catalogue", ComponentStatus.OPERATIONAL),
-            ("Search", ComponentStatus.UNDER_MAINTENANCE),
-            ("Checkout", ComponentStatus.DEGRADED_PERFORMANCE),
-            ("Images", ComponentStatus.PARTIAL_OUTAGE),
-            ("Reviews", ComponentStatus.MAJOR_OUTAGE),
+        directory.invite_partner(
+            Actor(admin_id, SYSTEM), "grace@initech.example", "Grace Hopper", "Initech"
+        )
+        now = clock.now()
+        for recipient, status, code, error in [
+            ("old@globex.example", OutboxStatus.FAILED, 550, "mailbox unavailable"),
+            ("carol@initech.example", OutboxStatus.QUEUED, 421, "service not available"),
         ]:
-            partners.add_component(page, name, status)
-        partners.grant_access(frank, page)
+            job = outbox.enqueue("login_link", recipient, SYSTEM)
+            job.status, job.attempts = status, 3
+            job.last_reply_code, job.last_error = code, error
+            job.next_attempt_at = now + timedelta(minutes=10)  # the worker leaves them be
         db.session.commit()
     return live_portal
 
 
-def sign_in_through_the_pages(page, portal, smtp) -> str:  # noqa: ANN001
-    """Request and open a link in ``page``; stop on the confirmation page. Return the link."""
-    page.goto(portal.path("/partner/login"))
-    page.get_by_label("Email address").fill("frank@acme.example")
-    page.get_by_role("button", name="Email me a sign-in link").click()
-    page.get_by_role("heading", name="Check your email").wait_for()
-    link = link_in(message_for(smtp, "frank@acme.example"))
-    page.goto(link)
-    return link
+def seeded_ids(portal) -> dict[str, object]:  # noqa: ANN001
+    """Return the ids the console paths need (once Frank has a session)."""
+    with portal.app.app_context():
+        frank = db.session.scalar(db.select(Partner).filter_by(email="frank@acme.example"))
+        grace = db.session.scalar(db.select(Partner).filter_by(email="grace@initech.example"))
+        page = db.session.scalar(db.select(StatusPage).filter_by(slug="payments-api"))
+        incidents = {
+            i.status is IncidentStatus.RESOLVED: i.id
+            for i in db.session.scalars(db.select(Incident))
+        }
+        return {
+            "frank": frank.id,
+            "grace": grace.id,
+            "page": page.id,
+            "component": db.session.scalar(db.select(Component.id).filter_by(page_id=page.id)),
+            "incident": incidents[False],
+            "resolved": incidents[True],
+            "grant": db.session.scalar(db.select(AccessGrant.id).filter_by(partner_id=frank.id)),
+            "session": db.session.scalar(
+                db.select(PartnerSession.id).filter_by(partner_id=frank.id)
+            ),
+            "link": db.session.scalar(db.select(MagicLinkToken.id).filter_by(partner_id=grace.id)),
+        }
 
 
-def test_every_page_passes_axe_and_the_nu_html_checker(browser, frank, smtp, tmp_path):
+class Sweep:
+    """Visit pages in one tab and collect what the checkers say about each."""
+
+    def __init__(self, page, portal) -> None:  # noqa: ANN001
+        self.page = page
+        self.portal = portal
+        self.ids: dict[str, object] = {}
+        self.sources: dict[str, str] = {}
+        self.problems: dict[str, object] = {}
+
+    def visit(self, name: str, path: str) -> None:
+        response = self.page.goto(self.portal.path(path.format(**self.ids)))
+        self.check(name, response.text())
+
+    def check(self, name: str, source: str) -> None:
+        """Run the checks on what the tab shows now; ``source`` goes to vnu.jar."""
+        page = self.page
+        self.sources[name] = source
+        problems: dict[str, object] = {}
+        if violations := axe_violations(page):
+            problems["axe"] = violations
+        page.emulate_media(color_scheme="dark")
+        page.set_viewport_size(PHONE)
+        if violations := axe_violations(page, rules=["color-contrast"]):
+            problems["axe, dark"] = violations
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            problems["scrolls sideways at 360 px"] = width
+        page.emulate_media(color_scheme="light")
+        page.set_viewport_size(WIDE)
+        if problems:
+            self.problems[name] = problems
+
+    def check_html(self, name: str, html: str) -> None:
+        """Check a document that is not a page of the portal (an email)."""
+        self.page.set_content(html)
+        self.check(name, html)
+
+    def check_rendered(self, name: str, html: str, status: int) -> None:
+        """Check HTML the app rendered in-process, served at the portal's address."""
+        path = "/rendered-by-the-test/" + re.sub(r"\W+", "-", name)
+        self.page.route(
+            self.portal.path(path),
+            lambda route: route.fulfill(status=status, body=html, content_type="text/html"),
+        )
+        self.visit(name, path)
+
+
+def submit(page, button: str):  # noqa: ANN001, ANN201 - the Response
+    """Press a form's button and return the response the browser lands on."""
+    with page.expect_navigation() as landed:
+        page.get_by_role("button", name=button).click()
+    return landed.value
+
+
+def test_every_page_passes_axe_and_the_nu_html_checker(browser, seeded, smtp, tmp_path):
     missing = tools_missing()
     if missing:
         pytest.skip(missing)
-    portal = frank
+    portal = seeded
     # bypass_csp lets axe-core be injected; the pages' own CSP is tested elsewhere.
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(bypass_csp=True, viewport=WIDE)
     page = context.new_page()
-    sources: dict[str, str] = {}
-    problems: dict[str, list] = {}
+    sweep = Sweep(page, portal)
+    emails = {}
 
-    def check(name: str, response) -> None:  # noqa: ANN001
-        sources[name] = response.text() if response is not None else page.content()
-        violations = axe_violations(page)
-        if violations:
-            problems[name] = violations
+    def visit_all(who: str) -> None:
+        for name, (viewer, path) in {**PAGES, **STATES, **ERROR_PAGES}.items():
+            if viewer == who and name != "dev.show_message":
+                sweep.visit(name, path)
 
-    for endpoint in ("auth.login", "auth.login_sent", "dev.list_messages"):
-        check(endpoint, page.goto(portal.path(PAGES[endpoint][1])))
-    sign_in_through_the_pages(page, portal, smtp)
-    check("auth.confirm_link", page.goto(portal.path("/partner/verify")))
-    email = message_for(smtp, "frank@acme.example")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(portal.path("/partner/dashboard"))
-    for endpoint in ("portal.dashboard", "portal.status_page"):
-        check(endpoint, page.goto(portal.path(PAGES[endpoint][1])))
-    for name, (_, path) in ERROR_PAGES.items():
-        check(f"error {name}", page.goto(portal.path(path)))
+    visit_all("anonymous")
+    page.goto(portal.path("/partner/login"))
+    page.get_by_label("Email address").fill("not an email")
+    sweep.check("auth.login (field error)", submit(page, "Email me a sign-in link").text())
+    page.goto(portal.path("/admin/login"))
+    page.get_by_label("Email").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill("not the password")
+    sweep.check("admin.login (failed)", submit(page, "Sign in").text())
+
+    # A staff password reset link, opened.
+    page.goto(portal.path("/admin/password-reset"))
+    page.get_by_label("Email").fill(ADMIN_EMAIL)
+    submit(page, "Email me a reset link")
+    emails["admin_password_reset"] = message_for(smtp, ADMIN_EMAIL)
+    page.goto(link_in(emails["admin_password_reset"], "/admin/password-reset/"))
+    visit_all("resetting")
+
+    # A sign-in link, opened; then signed in.
+    since = len(smtp.messages)
+    request_link(page, portal, "frank@acme.example")
+    emails["login_link"] = message_for(smtp, "frank@acme.example", since=since)
+    page.goto(link_in(emails["login_link"]))
+    visit_all("confirming")
+    submit(page, "Sign in")
+    visit_all("partner")
+
+    # Self-service: a deletion link opened (never confirmed here), then an address change.
+    since = len(smtp.messages)
+    page.goto(portal.path("/partner/account"))
+    submit(page, "Email me a link to delete my account")
+    emails["account_deletion_link"] = message_for(smtp, "frank@acme.example", since=since)
+    page.goto(link_in(emails["account_deletion_link"], "/partner/account/delete/verify/"))
+    visit_all("deleting")
+    since = len(smtp.messages)
+    page.goto(portal.path("/partner/account"))
+    page.get_by_label("New email address").fill("frank.castle@acme.example")
+    submit(page, "Send a confirmation link")
+    emails["email_change_link"] = message_for(smtp, "frank.castle@acme.example", since=since)
+    emails["email_change_notice"] = message_for(smtp, "frank@acme.example", since=since)
+    page.goto(link_in(emails["email_change_link"], "/partner/account/email/verify/"))
+    visit_all("changing-email")
+
+    # An invitation, opened but not accepted. (Sent now: the inbox was emptied after the seed.)
     with portal.app.app_context():
-        mailbox.store(email.as_bytes())
-    page.goto(portal.path("/dev/mailbox"))
-    first = page.locator("table.mailbox a").first.get_attribute("href")
-    check("dev.show_message", page.goto(portal.path(first)))
+        admin_id = db.session.scalar(db.select(Admin.id).filter_by(email=ADMIN_EMAIL))
+        directory.invite_partner(Actor(admin_id, SYSTEM), "heidi@umbrella.example", "Heidi", None)
+    emails["invitation"] = message_for(smtp, "heidi@umbrella.example")
+    page.goto(link_in(emails["invitation"], "/partner/signup/"))
+    visit_all("invited")
 
-    html = email.get_body(preferencelist=("html",)).get_content()
-    page.set_content(html)
-    check("email login_link", None)
-    sources["email login_link"] = html
+    sign_in_admin(page, portal)
+    sweep.ids = seeded_ids(portal)
+    visit_all("admin")
+
+    # The console's sign-out lands on its login page with a success message.
+    page.goto(portal.path("/admin/"))
+    sweep.check("admin.login (signed out)", submit(page, "Sign out").text())
+
+    with portal.app.app_context():
+        sweep.ids["message"] = mailbox.store(emails["login_link"].as_bytes())
+    sweep.visit("dev.show_message", PAGES["dev.show_message"][1])
+
+    with portal.app.test_request_context("/partner/dashboard", base_url=portal.url):
+        html, status = render_error(500, reference="4f2a9c1e")
+    sweep.check_rendered("error 500", html, status)
+    # A request for a host the portal does not serve gets a bare page that links nowhere.
+    bare = bare_page("Bad request", messages.BAD_REQUEST)
+    sweep.check_rendered("error 400 (unknown host)", bare, 400)
+
+    for kind, message in emails.items():
+        sweep.check_html(f"email {kind}", html_of(message))
     context.close()
 
-    assert problems == {}, problems
+    assert not sweep.problems, pformat(sweep.problems, width=100)
     files = []
-    for name, source in sources.items():
+    for name, source in sweep.sources.items():
         path = Path(tmp_path) / (re.sub(r"[^a-z0-9]+", "-", name.lower()) + ".html")
         path.write_text(source)
         files.append(path)
-    assert vnu_errors(files) == {}
-    checked = {name for name in sources if not name.startswith(("error", "email"))}
-    assert checked == set(PAGES)
+    errors = vnu_errors(files)
+    assert not errors, pformat(errors, width=100)
+    assert set(PAGES) <= set(sweep.sources)
+    assert sorted(emails) == EMAILS, "a new email needs a check here"
 
 
-def test_keyboard_only_use(page, frank):
-    # Every page starts with a visible skip link...
-    page.goto(frank.path("/partner/login/sent"))
+# Where the focus is after a Tab, and whether a person can see it.
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const all = [...document.querySelectorAll('*')];
+  return {
+    name: (el.getAttribute('aria-label') || el.innerText || el.value || el.name || el.tagName)
+      .trim().replace(/\\s+/g, ' ').slice(0, 40),
+    position: all.indexOf(el),
+    visible: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+  };
+}"""
+TABBABLE = """() => [...document.querySelectorAll(
+  'a[href], button, input:not([type=hidden]), select, textarea, [tabindex="0"]'
+)].filter(el => !el.disabled && el.getClientRects().length > 0).length"""
+
+
+def tab_through(page) -> list[dict]:  # noqa: ANN001
+    """Press Tab from the top of the page until focus leaves it; return each element focused.
+
+    A date field takes several Tabs (day, month, year, its calendar button): one element.
+    """
+    page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+    stops: list[dict] = []
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(FOCUSED)
+        if stop is None or (stops and stop["position"] == stops[0]["position"]):
+            return stops
+        if stops and stop["position"] == stops[-1]["position"]:
+            stops[-1]["visible"] = stops[-1]["visible"] or stop["visible"]
+        else:
+            stops.append(stop)
+    raise AssertionError("focus never left the page")
+
+
+KEYBOARD_PAGES = {
+    "partner": ["/partner/dashboard", "/partner/status/payments-api"],
+    "admin": [
+        "/admin/",
+        "/admin/partners/{frank}",
+        "/admin/pages/{page}",
+        "/admin/incidents/{incident}",
+        "/admin/audit",
+    ],
+}
+
+
+def test_keyboard_alone_reaches_everything_in_order_with_visible_focus(page, seeded, smtp):
+    sign_in_partner(page, seeded, smtp, "frank@acme.example")
+    sign_in_admin(page, seeded)
+    ids = seeded_ids(seeded)
+    for who, paths in KEYBOARD_PAGES.items():
+        for path in paths:
+            page.goto(seeded.path(path.format(**ids)))
+            stops = tab_through(page)
+            names = [stop["name"] for stop in stops]
+            # Skip link first, then the header, then the page: the order of the document,
+            # which is the order on screen (no positive tabindex, no reordered controls).
+            assert names[0] == "Skip to content", path
+            assert names[1].lower() == "partner portal" + (" console" if who == "admin" else "")
+            positions = [stop["position"] for stop in stops]
+            assert positions == sorted(positions), (path, names)
+            assert [s["name"] for s in stops if not s["visible"]] == [], (path, stops)
+            # Every control is reachable, and nothing is reachable twice.
+            assert len(stops) == page.evaluate(TABBABLE), (path, names)
+    assert (
+        page.evaluate(
+            '() => document.querySelectorAll(\'[tabindex]:not([tabindex="-1"])'
+            ':not([tabindex="0"])\').length'
+        )
+        == 0
+    )
+
+
+@pytest.mark.parametrize("path", ["/partner/login/sent", "/admin/password-reset/sent"])
+def test_the_skip_link_is_the_first_stop_and_goes_to_the_content(page, seeded, path):
+    page.goto(seeded.path(path))
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.textContent.trim()") == "Skip to content"
-    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
-    assert outline != "none"  # focus is visible
+    assert page.locator(".skip-link").bounding_box()["y"] >= 0  # on screen once focused
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.closest('main') !== null")
 
-    # ...and the login form is usable without a mouse: the field has focus, Enter submits.
-    page.goto(frank.path("/partner/login"))
+
+def test_the_login_form_works_without_a_mouse(page, seeded):
+    page.goto(seeded.path("/partner/login"))
     assert page.evaluate("() => document.activeElement.name") == "email"
     page.keyboard.type("frank@acme.example")
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Check your email").wait_for()
+
+
+def test_status_is_never_told_by_colour_alone(page, seeded, smtp):
+    sign_in_partner(page, seeded, smtp, "frank@acme.example")
+    labels = {status.label for status in ComponentStatus}
+    # Every badge says its status in words; each dashboard card's coloured edge repeats one.
+    for card in page.locator(".page-card").all():
+        assert card.locator(".badge").inner_text().strip() in labels
+    page.goto(seeded.path("/partner/status/payments-api"))
+    badges = page.locator(".badge").all_inner_texts()
+    assert len(badges) == 5  # the page's overall status and its four components
+    assert {text.strip() for text in badges} <= labels
+    # Each history bar is described in words, and every day names its status on hover...
+    for bar in page.locator(".history").all():
+        assert bar.get_attribute("role") == "img"
+        assert re.match(r"Last 90 days: \d+ days? operational", bar.get_attribute("aria-label"))
+        assert bar.locator(".day").count() == 90
+        titles = bar.locator(".day").evaluate_all("days => days.map(d => d.title)")
+        assert all(re.match(r"\d\d \w{3} \d{4}: \w", title) for title in titles)
+    assert "2 days major outage" in page.locator(".history").last.get_attribute("aria-label")
+    # ...and a visible legend names the colours.
+    legend = page.locator(".legend")
+    expect(legend).to_be_visible()
+    assert [key.strip() for key in legend.locator(".key").all_inner_texts()] == [
+        "Operational",
+        "Maintenance",
+        "Degraded",
+        "Partial outage",
+        "Major outage",
+    ]
+    # An incident's coloured edge comes with its impact in words.
+    assert "Impact: Major" in page.locator(".incident").first.inner_text()
+
+
+def test_a_status_page_prints_without_the_site_around_it(page, seeded, smtp):
+    sign_in_partner(page, seeded, smtp, "frank@acme.example")
+    page.goto(seeded.path("/partner/status/payments-api"))
+    page.emulate_media(media="print")
+    for hidden in (".site-header nav", ".site-footer", ".breadcrumb"):
+        expect(page.locator(hidden)).to_be_hidden()
+    expect(page.locator(".history").first).to_be_visible()
+    adjust = page.locator(".history .day").first.evaluate(
+        "day => getComputedStyle(day).printColorAdjust"
+    )
+    assert adjust == "exact"  # the bars keep their colours on paper
+    assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") in (
+        "rgb(255, 255, 255)",
+        "rgba(0, 0, 0, 0)",
+    )
+    assert len(page.pdf(format="A4")) > 10_000  # and Chromium can print it

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -14,23 +12,7 @@ from partner_portal.models import ComponentStatus, Incident, IncidentImpact, Inc
 from partner_portal.security import tokens
 from partner_portal.security.purposes import Purpose
 
-LINK = re.compile(r"http://127\.0\.0\.1:\d+/partner/verify/[A-Za-z0-9_-]{43}")
-
-
-def message_for(smtp, email: str, timeout: float = 10.0):  # noqa: ANN001, ANN201
-    """Wait for the next message to ``email`` and return it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in reversed(smtp.messages):
-            if message["To"] == email:
-                return message
-        time.sleep(0.05)
-    raise AssertionError(f"no message to {email}")
-
-
-def link_in(message) -> str:  # noqa: ANN001
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    return LINK.search(text).group(0)
+from .journeys import link_in, message_for, request_link
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +39,6 @@ def seeded(live_portal):
         )
         db.session.commit()
     return live_portal
-
-
-def request_link(page, portal, email: str) -> None:  # noqa: ANN001
-    page.goto(portal.path("/partner/login"))
-    page.get_by_label("Email address").fill(email)
-    page.get_by_role("button", name="Email me a sign-in link").click()
-    page.get_by_role("heading", name="Check your email").wait_for()
 
 
 def test_partner_signs_in_sees_their_pages_and_signs_out(page, seeded, smtp):
