@@ -197,3 +197,15 @@ def outbox_jobs(app):
         for job in jobs:
             db.session.expunge(job)
         return list(jobs)
+
+
+def test_an_invitation_still_in_the_outbox_shows_as_pending(app, client, admin, smtp):
+    response = invite(client)
+    page = soup(client.get(response.location))
+    text = page.get_text(" ", strip=True)
+    assert "being sent" in text
+    assert "Reactivate" not in [b.get_text(strip=True) for b in page.find_all("button")]
+    smtp.wait_for(1)  # the worker sends it: now the link itself is shown
+    text = soup(client.get(response.location)).get_text(" ", strip=True)
+    assert "being sent" not in text
+    assert "expires" in text

@@ -20,6 +20,8 @@ from ..models import (
     AccessGrant,
     AuditEvent,
     MagicLinkToken,
+    OutboxJob,
+    OutboxStatus,
     Partner,
     PartnerSession,
     StatusPage,
@@ -83,6 +85,13 @@ class PartnerOverview:
     links: list[MagicLinkToken]
     events: list[AuditEvent]
     invitation: MagicLinkToken | None
+    # Queued but not sent yet: the worker mints the link as it sends.
+    invitation_queued: bool = False
+
+    @property
+    def has_pending_invitation(self) -> bool:
+        """Return whether an invitation is out (or on its way) and not yet accepted."""
+        return self.invitation is not None or self.invitation_queued
 
 
 def partner_overview(partner: Partner, now: datetime) -> PartnerOverview:
@@ -123,14 +132,30 @@ def partner_overview(partner: Partner, now: datetime) -> PartnerOverview:
         )
     )
     invitation = next((link for link in links if link.purpose == Purpose.SIGNUP.value), None)
-    return PartnerOverview(partner, grants, live_sessions, links, events, invitation)
+    queued = partner.id in queued_invitations([partner.id])
+    return PartnerOverview(partner, grants, live_sessions, links, events, invitation, queued)
 
 
-def pending_invitations(partner_ids: list[int]) -> set[int]:
-    """Return which of these partners have an outstanding invitation."""
+def queued_invitations(partner_ids: list[int]) -> set[int]:
+    """Return which of these partners have an invitation waiting in the outbox."""
     if not partner_ids:
         return set()
     return set(
+        db.session.scalars(
+            select(OutboxJob.partner_id).where(
+                OutboxJob.partner_id.in_(partner_ids),
+                OutboxJob.kind == "invitation",
+                OutboxJob.status.in_([OutboxStatus.QUEUED, OutboxStatus.SENDING]),
+            )
+        )
+    )
+
+
+def pending_invitations(partner_ids: list[int]) -> set[int]:
+    """Return which of these partners have an outstanding (or queued) invitation."""
+    if not partner_ids:
+        return set()
+    return queued_invitations(partner_ids) | set(
         db.session.scalars(
             select(MagicLinkToken.partner_id).where(
                 MagicLinkToken.partner_id.in_(partner_ids),
