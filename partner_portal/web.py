@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, flash, make_response, render_template, request
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    render_template,
+    request,
+)
 from werkzeug.routing import BaseConverter
 
 from . import messages
@@ -16,12 +26,36 @@ from .security.audit import Requester
 MAX_NEXT_LENGTH = 512
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def requester() -> Requester:
     """Return the client address (after ProxyFix, if configured) and user agent."""
-    return Requester(
-        ip_address=request.remote_addr,
-        user_agent=request.headers.get("User-Agent", "")[:512] or None,
-    )
+    user_agent = _CONTROL.sub("", request.headers.get("User-Agent", ""))[:512]
+    return Requester(ip_address=request.remote_addr, user_agent=user_agent or None)
+
+
+def refuse_nul_bytes() -> None:
+    """Answer 400 when a path part, the query or the form holds a NUL byte.
+
+    No field of ours can hold one, and PostgreSQL refuses them in text: left
+    alone, a stray ``%00`` would reach a query and become a server error.
+    (A link's token is exempt: it never reaches a query unless it is well
+    formed, and a mangled link gets the usual invalid-link page.)
+    """
+    path_parts = [
+        value
+        for name, value in (request.view_args or {}).items()
+        if name != "token" and isinstance(value, str)
+    ]
+    values = [*path_parts, *request.args.keys(), *request.args.values()]
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -119,4 +153,5 @@ class LinkTokenConverter(BaseConverter):
 def init_app(app: Flask) -> None:
     """Register the ``token`` URL converter (before any blueprint uses it) and the headers."""
     app.url_map.converters["token"] = LinkTokenConverter
+    app.before_request(refuse_nul_bytes)
     app.after_request(add_security_headers)

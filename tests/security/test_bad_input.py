@@ -192,3 +192,37 @@ def test_header_breaking_addresses_are_refused_at_the_form(app, client, smtp, em
     response = request_link(client, email)
     assert response.status_code == 400
     assert smtp.delivered() == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/partner/login?next=%00", "/partner/status/a%00b", "/api/partner/auth/me?x=%00"],
+)
+def test_nul_bytes_are_refused_before_reaching_the_database(app, client, url):
+    """PostgreSQL refuses NUL in text; it must never get that far (a 500 otherwise)."""
+    response = client.get(url)
+    assert response.status_code == 400
+
+
+def test_nul_in_a_form_field_is_refused(app, client):
+    from ..helpers import form_data
+
+    data = form_data(client.get("/partner/login"), "/partner/login")
+    data["email"] = "alice@acme.example\x00"
+    assert client.post("/partner/login", data=data).status_code == 400
+
+
+def test_control_characters_in_the_user_agent_never_reach_the_audit_log(app, client, smtp):
+    from sqlalchemy import select
+
+    from partner_portal.extensions import db
+    from partner_portal.models import AuditEvent
+
+    from ..helpers import form_data
+
+    data = form_data(client.get("/partner/login"), "/partner/login")
+    data["email"] = "nobody@acme.example"
+    client.post("/partner/login", data=data, headers={"User-Agent": "evil\x00agent\x07"})
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent))
+        assert event.user_agent == "evilagent"
