@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -104,3 +105,28 @@ def test_an_expired_link_lands_on_login_with_one_click_to_a_new_one(page, seeded
     page.get_by_role("button", name="Email me a sign-in link").click()  # the one click
     page.get_by_role("heading", name="Check your email").wait_for()
     assert message_for(smtp, "erin@acme.example")["Subject"].endswith("Access Link")
+
+
+def test_the_one_time_code_signs_in_the_browser_that_asked_and_no_other(page, seeded, smtp):
+    since = len(smtp.messages)
+    request_link(page, seeded, "dana@acme.example")
+    message = message_for(smtp, "dana@acme.example", since=since)
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    code = re.search(r"\b([A-Z2-9]{4}-[A-Z2-9]{4})\b", text).group(1)
+
+    # Another browser (a phone, a colleague) cannot use it: the code is tied to this one.
+    other = page.context.browser.new_context().new_page()
+    other.goto(seeded.path("/partner/login/sent"))
+    assert other.get_by_label("Code").count() == 0
+    other.context.close()
+
+    page.get_by_label("Code").fill(code.lower().replace("-", " "))  # typed loosely
+    page.get_by_role("button", name="Sign in with the code").click()
+    page.wait_for_url(seeded.path("/partner/dashboard"))
+    assert page.locator(".page-card h2").all_inner_texts() == ["Checkout"]
+    # The code spent the link too.
+    elsewhere = page.context.browser.new_context().new_page()
+    elsewhere.goto(link_in(message))
+    assert elsewhere.url == seeded.path("/partner/login")
+    assert messages.LINK_USED in elsewhere.inner_text(".flashes")
+    elsewhere.context.close()
