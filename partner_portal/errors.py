@@ -56,9 +56,12 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def render_error(code: int, reference: str | None = None) -> tuple[Response | str, int]:
-    """Render the error page (or JSON body) for ``code``."""
-    title, sentence = TITLES.get(code, ("Error", messages.SERVER_ERROR))
+def render_error(
+    code: int, reference: str | None = None, sentence: str | None = None
+) -> tuple[Response | str, int]:
+    """Render the error page (or JSON body) for ``code``, with a more precise sentence if given."""
+    title, default_sentence = TITLES.get(code, ("Error", messages.SERVER_ERROR))
+    sentence = sentence or default_sentence
     if code >= 500 and code != 503:
         title, sentence = "Something went wrong", messages.SERVER_ERROR
     if request_ctx.url_adapter is None:
@@ -86,7 +89,9 @@ def bare_page(title: str, sentence: str) -> str:
 
 def handle_http_error(error: HTTPException) -> tuple[Response | str, int] | Response:
     """Render any HTTP error with our page, keeping its status (and headers such as Allow)."""
-    response = _as_response(*render_error(error.code or 500))
+    # Our own exceptions may carry a more precise sentence than the status's.
+    sentence = getattr(error, "portal_sentence", None)
+    response = _as_response(*render_error(error.code or 500, sentence=sentence))
     for name, value in error.get_headers():
         if name.lower() not in ("content-type", "content-length"):
             response.headers[name] = value

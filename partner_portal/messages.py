@@ -65,6 +65,9 @@ API_LINK_INVALID = "Invalid or expired link"
 
 NOT_FOUND = "We could not find that page."
 BAD_REQUEST = "That request could not be understood."
+INVALID_CHARACTER = (
+    "That request held a character that is never valid here (a NUL byte). Nothing was done."
+)
 TOO_LARGE = "That request was too large."
 UNAVAILABLE = "The portal is briefly unavailable. Please try again shortly."
 SERVER_ERROR = "Something went wrong on our side. Please try again in a moment."

@@ -11,13 +11,13 @@ from urllib.parse import urlsplit
 from flask import (
     Flask,
     Response,
-    abort,
     current_app,
     flash,
     make_response,
     render_template,
     request,
 )
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import BaseConverter
 
 from . import messages
@@ -27,6 +27,12 @@ MAX_NEXT_LENGTH = 512
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class InvalidCharacter(BadRequest):
+    """A request holding a character no field of ours accepts (a NUL byte)."""
+
+    portal_sentence = messages.INVALID_CHARACTER
 
 
 def requester() -> Requester:
@@ -55,7 +61,7 @@ def refuse_nul_bytes() -> None:
     ):
         values += [*request.form.keys(), *request.form.values()]
     if any("\x00" in value for value in values):
-        abort(400)
+        raise InvalidCharacter()
 
 
 def safe_next(target: str | None) -> str | None:
