@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formatdate, make_msgid
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
@@ -155,30 +156,64 @@ def compose_login_link(job: OutboxJob) -> Composed | None:
     partner = find_partner(job.recipient)
     if partner is None or not partner.is_active:
         return None
-    lifetime = current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.LOGIN]
-    details = job.details or {}
     # A newer request makes earlier codes for the address useless (their
     # links keep working until they expire or are used).
     tokens.kill_codes(email=partner.email, purpose=Purpose.LOGIN)
-    minted = tokens.mint_token(
+    link = mint_for(
+        job,
+        Purpose.LOGIN,
+        "/partner/verify/",
         email=partner.email,
-        purpose=Purpose.LOGIN,
-        lifetime=lifetime,
         partner_id=partner.id,
         redirect_to=job.redirect_to,
-        ip_address=details.get("ip_address"),
-        user_agent=details.get("user_agent"),
-        details={"outbox_job_id": job.id},
-        request_id=details.get("request_id"),
+        request_id=(job.details or {}).get("request_id"),
     )
-    link = f"{current_app.config['PORTAL_BASE_URL']}/partner/verify/{minted.raw}"
-    rendered = render("login_link", **login_link_context(partner, link, lifetime, minted.code))
-    return Composed(build_message(partner.email, rendered), link=link, token_id=minted.token.id)
+    context = login_link_context(partner, link.url, link.lifetime, link.minted.code)
+    return composed(partner.email, "login_link", context, link)
 
 
 def link_to(path: str, raw: str) -> str:
     """Return the public URL of an emailed link (built from PORTAL_BASE_URL, never the request)."""
     return f"{current_app.config['PORTAL_BASE_URL']}{path}{raw}"
+
+
+def composed(to: str, template: str, context: dict[str, object], link: MintedLink) -> Composed:
+    """Render ``template`` for ``to`` and pair the message with the link it carries."""
+    message = build_message(to, render(template, **context))
+    return Composed(message, link=link.url, token_id=link.minted.token.id)
+
+
+@dataclass(frozen=True)
+class MintedLink:
+    """A link minted for a job's message: the token (row and raw), its URL and lifetime."""
+
+    minted: tokens.MintedToken
+    url: str
+    lifetime: timedelta
+
+
+def mint_for(
+    job: OutboxJob,
+    purpose: Purpose,
+    path: str,
+    *,
+    email: str,
+    details: dict[str, Any] | None = None,
+    **owner: Any,
+) -> MintedLink:
+    """Mint, now at send time, the link a job's message carries, for whoever asked."""
+    lifetime = current_app.config["MAGIC_LINK_LIFETIMES"][purpose]
+    asked = job.details or {}
+    minted = tokens.mint_token(
+        email=email,
+        purpose=purpose,
+        lifetime=lifetime,
+        ip_address=asked.get("ip_address"),
+        user_agent=asked.get("user_agent"),
+        details={"outbox_job_id": job.id, **(details or {})},
+        **owner,
+    )
+    return MintedLink(minted, link_to(path, minted.raw), lifetime)
 
 
 def active_partner(job: OutboxJob) -> Partner | None:
@@ -202,26 +237,22 @@ def compose_email_change_link(job: OutboxJob) -> Composed | None:
         return None
     # Only the latest request can complete.
     tokens.revoke_tokens(partner_id=partner.id, purpose=Purpose.EMAIL_LINK)
-    lifetime = current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.EMAIL_LINK]
-    minted = tokens.mint_token(
+    link = mint_for(
+        job,
+        Purpose.EMAIL_LINK,
+        "/partner/account/email/verify/",
         email=job.recipient,
-        purpose=Purpose.EMAIL_LINK,
-        lifetime=lifetime,
         partner_id=partner.id,
-        ip_address=details.get("ip_address"),
-        user_agent=details.get("user_agent"),
-        details={"outbox_job_id": job.id, "old_email": partner.email},
+        details={"old_email": partner.email},
     )
-    link = link_to("/partner/account/email/verify/", minted.raw)
-    rendered = render(
-        "email_change_link",
-        name=partner.name,
-        link=link,
-        old_email=partner.email,
-        new_email=job.recipient,
-        expires_in=describe_duration(lifetime),
-    )
-    return Composed(build_message(job.recipient, rendered), link=link, token_id=minted.token.id)
+    context = {
+        "name": partner.name,
+        "link": link.url,
+        "old_email": partner.email,
+        "new_email": job.recipient,
+        "expires_in": describe_duration(link.lifetime),
+    }
+    return composed(job.recipient, "email_change_link", context, link)
 
 
 def compose_email_change_notice(job: OutboxJob) -> Composed | None:
@@ -248,25 +279,19 @@ def compose_account_deletion_link(job: OutboxJob) -> Composed | None:
     if partner is None or partner.email != job.recipient:
         return None
     tokens.revoke_tokens(partner_id=partner.id, purpose=Purpose.ACCOUNT_DELETION)
-    lifetime = current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.ACCOUNT_DELETION]
-    details = job.details or {}
-    minted = tokens.mint_token(
+    link = mint_for(
+        job,
+        Purpose.ACCOUNT_DELETION,
+        "/partner/account/delete/verify/",
         email=partner.email,
-        purpose=Purpose.ACCOUNT_DELETION,
-        lifetime=lifetime,
         partner_id=partner.id,
-        ip_address=details.get("ip_address"),
-        user_agent=details.get("user_agent"),
-        details={"outbox_job_id": job.id},
     )
-    link = link_to("/partner/account/delete/verify/", minted.raw)
-    rendered = render(
-        "account_deletion_link",
-        name=partner.name,
-        link=link,
-        expires_in=describe_duration(lifetime),
-    )
-    return Composed(build_message(partner.email, rendered), link=link, token_id=minted.token.id)
+    context = {
+        "name": partner.name,
+        "link": link.url,
+        "expires_in": describe_duration(link.lifetime),
+    }
+    return composed(partner.email, "account_deletion_link", context, link)
 
 
 def invitation_context(partner: Partner, link: str, lifetime: timedelta) -> dict[str, object]:
@@ -289,20 +314,11 @@ def compose_invitation(job: OutboxJob) -> Composed | None:
     if partner is None or partner.is_active:
         return None
     tokens.revoke_tokens(partner_id=partner.id, purpose=Purpose.SIGNUP)
-    lifetime = current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.SIGNUP]
-    details = job.details or {}
-    minted = tokens.mint_token(
-        email=partner.email,
-        purpose=Purpose.SIGNUP,
-        lifetime=lifetime,
-        partner_id=partner.id,
-        ip_address=details.get("ip_address"),
-        user_agent=details.get("user_agent"),
-        details={"outbox_job_id": job.id},
+    link = mint_for(
+        job, Purpose.SIGNUP, "/partner/signup/", email=partner.email, partner_id=partner.id
     )
-    link = f"{current_app.config['PORTAL_BASE_URL']}/partner/signup/{minted.raw}"
-    rendered = render("invitation", **invitation_context(partner, link, lifetime))
-    return Composed(build_message(partner.email, rendered), link=link, token_id=minted.token.id)
+    context = invitation_context(partner, link.url, link.lifetime)
+    return composed(partner.email, "invitation", context, link)
 
 
 def admin_password_reset_context(admin: Admin, link: str, lifetime: timedelta) -> dict[str, object]:
@@ -319,20 +335,11 @@ def compose_admin_password_reset(job: OutboxJob) -> Composed | None:
     admin = db.session.scalar(select(Admin).where(Admin.email == job.recipient))
     if admin is None or not admin.is_active:
         return None
-    lifetime = current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.PASSWORD_RESET]
-    details = job.details or {}
-    minted = tokens.mint_token(
-        email=admin.email,
-        purpose=Purpose.PASSWORD_RESET,
-        lifetime=lifetime,
-        admin_id=admin.id,
-        ip_address=details.get("ip_address"),
-        user_agent=details.get("user_agent"),
-        details={"outbox_job_id": job.id},
+    link = mint_for(
+        job, Purpose.PASSWORD_RESET, "/admin/password-reset/", email=admin.email, admin_id=admin.id
     )
-    link = f"{current_app.config['PORTAL_BASE_URL']}/admin/password-reset/{minted.raw}"
-    rendered = render("admin_password_reset", **admin_password_reset_context(admin, link, lifetime))
-    return Composed(build_message(admin.email, rendered), link=link, token_id=minted.token.id)
+    context = admin_password_reset_context(admin, link.url, link.lifetime)
+    return composed(admin.email, "admin_password_reset", context, link)
 
 
 # Every kind of outbox job, and the function that composes its message.
