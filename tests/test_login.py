@@ -32,11 +32,19 @@ def audit(app, action: str) -> list[AuditEvent]:
 
 
 def shape(headers) -> list[tuple[str, str]]:  # noqa: ANN001
-    """Return the headers with cookie values masked: each cookie holds a fresh random id."""
-    return sorted(
-        (name, re.sub(r"=[^;]*", "=…", value, count=1) if name == "Set-Cookie" else value)
-        for name, value in headers.items()
-    )
+    """Return the headers with cookie values masked: each cookie holds a fresh random id.
+
+    A cookie's Expires is masked too: it is max-age from the wall clock, so two
+    responses a moment apart may name different seconds.
+    """
+
+    def masked(name: str, value: str) -> str:
+        if name != "Set-Cookie":
+            return value
+        value = re.sub(r"=[^;]*", "=…", value, count=1)
+        return re.sub(r"Expires=[^;]*", "Expires=…", value)
+
+    return sorted((name, masked(name, value)) for name, value in headers.items())
 
 
 def test_login_page_has_a_labelled_email_field_and_csrf_token(client):
