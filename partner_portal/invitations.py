@@ -19,7 +19,7 @@ from . import clock, outbox
 from .extensions import db
 from .models import MagicLinkToken, Partner
 from .security import tokens
-from .security.audit import Requester, Severity, record
+from .security.audit import Requester, record, record_link_failure
 from .security.purposes import Purpose
 
 
@@ -89,13 +89,5 @@ def accept(token_id: int, requester: Requester) -> Partner:
 def record_failed(error: tokens.MagicLinkError, requester: Requester) -> None:
     """Audit an invitation link that could not be used, naming the token's id, never the token."""
     db.session.rollback()
-    token = error.token
-    record(
-        "partner.signup.failed",
-        requester,
-        severity=Severity.WARNING,
-        partner_id=token.partner_id if token else None,
-        email=token.email if token else None,
-        details={"reason": error.reason, "token_id": token.id if token else None},
-    )
+    record_link_failure("partner.signup.failed", error, requester)
     db.session.commit()

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import Admin, StaffSession
 from ..partners import InvalidEmail, canonical_email
 from ..security import passwords, sessions, tokens
-from ..security.audit import Requester, Severity, record
+from ..security.audit import Requester, Severity, record, record_link_failure
 from ..security.purposes import Purpose
 from ..security.ratelimit import RateLimiter
 
@@ -210,13 +210,5 @@ def reset_password(token_id: int, password: str, requester: Requester) -> Admin:
 def record_failed_reset(error: tokens.MagicLinkError, requester: Requester) -> None:
     """Audit a reset link that could not be used."""
     db.session.rollback()
-    token = error.token
-    record(
-        "admin.password_reset.failed",
-        requester,
-        severity=Severity.WARNING,
-        admin_id=token.admin_id if token else None,
-        email=token.email if token else None,
-        details={"reason": error.reason, "token_id": token.id if token else None},
-    )
+    record_link_failure("admin.password_reset.failed", error, requester)
     db.session.commit()

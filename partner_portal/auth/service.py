@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import MagicLinkToken, Partner
 from ..partners import canonical_email, find_partner
 from ..security import limits, tokens
-from ..security.audit import Requester, Severity, record
+from ..security.audit import Requester, Severity, record, record_link_failure
 from ..security.purposes import Purpose
 
 
@@ -139,15 +139,7 @@ def signed_in(
 def record_failed_login(error: tokens.MagicLinkError, requester: Requester) -> None:
     """Audit a link that could not be used (its id, never the token) and count it against the IP."""
     db.session.rollback()
-    token = error.token
-    record(
-        "partner.login.failed",
-        requester,
-        severity=Severity.WARNING,
-        partner_id=token.partner_id if token else None,
-        email=token.email if token else None,
-        details={"reason": error.reason, "token_id": token.id if token else None},
-    )
+    record_link_failure("partner.login.failed", error, requester)
     limits.count_failure(requester.ip_address)
     db.session.commit()
 

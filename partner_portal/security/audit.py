@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import clock
 from ..extensions import db
 from ..models import AuditEvent
+
+if TYPE_CHECKING:
+    from .tokens import MagicLinkError
 
 USER_AGENT_MAX = 512
 
@@ -58,3 +61,18 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_link_failure(action: str, error: MagicLinkError, requester: Requester) -> AuditEvent:
+    """Add the event for a link that could not be used: the reason and the token's id, never
+    the token itself."""
+    token = error.token
+    return record(
+        action,
+        requester,
+        severity=Severity.WARNING,
+        partner_id=token.partner_id if token else None,
+        admin_id=token.admin_id if token else None,
+        email=token.email if token else None,
+        details={"reason": error.reason, "token_id": token.id if token else None},
+    )
