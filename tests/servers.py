@@ -128,6 +128,24 @@ def gunicorn(port: int, environment: dict[str, str], workers: int, log_dir: str)
             process.wait()
 
 
+def send_pending(environment: dict[str, str]) -> str:
+    """Deliver the queued mail as production does: `flask mail send-pending`, in its own process.
+
+    It runs on the real clock, like the servers that queued the jobs (the test
+    process's clock is frozen, so it must not be the one deciding what is due).
+    """
+    finished = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "mail", "send-pending"],
+        cwd=ROOT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 0, finished.stderr
+    return finished.stdout
+
+
 def wait_until_healthy(port: int, process: subprocess.Popen, error_log: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
