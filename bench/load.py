@@ -162,22 +162,30 @@ def load(engine: Engine, scale: str, confirm_count: int, now: datetime) -> Loade
         ),
         PAGES,
     )
+    components = [
+        (
+            (page - 1) * COMPONENTS_PER_PAGE + position + 1,
+            page,
+            f"Component {position}",
+            random.choice(COMPONENT_STATUSES),
+            position,
+            now - timedelta(hours=position),
+        )
+        for page in range(1, PAGES + 1)
+        for position in range(COMPONENTS_PER_PAGE)
+    ]
     writer.insert(
         "components",
         ["id", "page_id", "name", "status", "position", "updated_at"],
-        (
-            (
-                (page - 1) * COMPONENTS_PER_PAGE + position + 1,
-                page,
-                f"Component {position}",
-                random.choice(COMPONENT_STATUSES),
-                position,
-                now - timedelta(hours=position),
-            )
-            for page in range(1, PAGES + 1)
-            for position in range(COMPONENTS_PER_PAGE)
-        ),
-        PAGES * COMPONENTS_PER_PAGE,
+        components,
+        len(components),
+    )
+    events = _status_events(now, random, [(row[0], row[3]) for row in components])
+    writer.insert(
+        "component_status_events",
+        ["id", "component_id", "status", "previous_status", "started_at"],
+        events,
+        len(events),
     )
     incidents, updates = _incidents(now)
     writer.insert(
@@ -329,6 +337,7 @@ def load(engine: Engine, scale: str, confirm_count: int, now: datetime) -> Loade
             "partners",
             "status_pages",
             "components",
+            "component_status_events",
             "incidents",
             "incident_updates",
             "access_grants",
@@ -343,6 +352,33 @@ def load(engine: Engine, scale: str, confirm_count: int, now: datetime) -> Loade
         login_emails=[f"partner{number:06d}@bench.example" for number in active],
         confirm_tokens=raws,
     )
+
+
+def _status_events(
+    now: datetime, random: Random, components: list[tuple[int, str]]
+) -> list[tuple]:
+    """Give each component a history: created long ago, two bad spells in the last 90 days."""
+    bad = [status for status in COMPONENT_STATUSES if status != "operational"]
+    rows: list[tuple] = []
+    for component_id, current in components:
+        first, second = random.randint(20, 85) * 24, random.randint(2, 15) * 24
+        steps = [
+            (300 * 24, "operational"),
+            (first, random.choice(bad)),
+            (first - 3, "operational"),
+            (second, random.choice(bad)),
+            (second - 2, "operational"),
+            (random.randint(1, 30), current),
+        ]
+        previous = None
+        for hours_ago, status in steps:
+            if status == previous:
+                continue
+            rows.append(
+                (len(rows) + 1, component_id, status, previous, now - timedelta(hours=hours_ago))
+            )
+            previous = status
+    return rows
 
 
 def _incidents(now: datetime) -> tuple[list[tuple], list[tuple]]:

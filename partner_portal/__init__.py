@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth import signup
     from .dev import views as dev_views
     from .email import describe_duration
+    from .portal.bars import history_bar
 
     web.init_app(app)
     app.register_blueprint(auth.bp)
@@ -130,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
         }
 
     app.add_template_filter(describe_duration, "duration")
+    app.add_template_global(history_bar, "history_bar")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -51,17 +51,16 @@ def invite(partner: Partner, requester: Requester, admin_id: int | None) -> None
     ever waits in the database.
     """
     revoked = tokens.revoke_tokens(partner_id=partner.id, purpose=Purpose.SIGNUP)
-    job = outbox.enqueue(
+    job_id = outbox.enqueue(
         "invitation", partner.email, requester, partner_id=partner.id, purpose=Purpose.SIGNUP.value
     )
-    db.session.flush()
     record(
         "admin.partner.invited",
         requester,
         partner_id=partner.id,
         admin_id=admin_id,
         email=partner.email,
-        details={"outbox_job_id": job.id, "earlier_revoked": revoked},
+        details={"outbox_job_id": job_id, "earlier_revoked": revoked},
     )
     db.session.commit()
 

@@ -8,13 +8,13 @@ its cache key on every request cost more than running it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, cached_property
+from typing import NamedTuple
 
-from sqlalchemy import Select, bindparam, case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Row, Select, bindparam, case, func, or_, select
 
 from .extensions import db
 from .models import (
@@ -23,7 +23,9 @@ from .models import (
     ComponentStatus,
     ComponentStatusEvent,
     Incident,
+    IncidentImpact,
     IncidentStatus,
+    IncidentUpdate,
     StatusPage,
 )
 
@@ -44,8 +46,7 @@ class PageRef:
 HISTORY_DAYS = 90
 
 
-@dataclass(frozen=True)
-class Day:
+class Day(NamedTuple):
     """One day of a component's history: its worst status that day (None: no data yet)."""
 
     date: date
@@ -54,39 +55,43 @@ class Day:
 
 @dataclass(frozen=True)
 class History:
-    """A component's last 90 days, oldest first."""
+    """A component's last 90 days, oldest first: one status (or None) per day from ``first_day``."""
 
-    days: list[Day]
+    first_day: date
+    statuses: tuple[ComponentStatus | None, ...]
 
     @property
+    def days(self) -> list[Day]:
+        return [
+            Day(self.first_day + timedelta(days=offset), status)
+            for offset, status in enumerate(self.statuses)
+        ]
+
+    @cached_property
     def counts(self) -> dict[ComponentStatus, int]:
         """Return how many days ended up in each status (days with data only)."""
-        counts: dict[ComponentStatus, int] = defaultdict(int)
-        for day in self.days:
-            if day.status is not None:
-                counts[day.status] += 1
+        counts = Counter(status for status in self.statuses if status is not None)
         return dict(counts)
 
-    @property
+    @cached_property
     def operational_percent(self) -> float | None:
         """Return the share of days (with data) that were fully operational."""
-        known = [day for day in self.days if day.status is not None]
-        if not known:
+        counts = self.counts
+        if not counts:
             return None
-        good = sum(1 for day in known if day.status == ComponentStatus.OPERATIONAL)
-        return 100 * good / len(known)
+        return 100 * counts.get(ComponentStatus.OPERATIONAL, 0) / sum(counts.values())
 
-    @property
+    @cached_property
     def summary(self) -> str:
         """Describe the bar in words, for screen readers and for anyone."""
         counts = self.counts
         if not counts:
-            return f"No history yet for the last {len(self.days)} days."
+            return f"No history yet for the last {len(self.statuses)} days."
         parts = [
             f"{count} day{'s' if count != 1 else ''} {status.label.lower()}"
             for status, count in sorted(counts.items(), key=lambda item: item[0].severity)
         ]
-        return f"Last {len(self.days)} days: " + ", ".join(parts) + "."
+        return f"Last {len(self.statuses)} days: " + ", ".join(parts) + "."
 
 
 @dataclass(frozen=True)
@@ -100,15 +105,47 @@ class PageSummary:
     access_until: datetime | None
 
 
+class ComponentRow(NamedTuple):
+    """A component as a status page shows it."""
+
+    id: int
+    name: str
+    status: ComponentStatus
+
+
+class UpdateRow(NamedTuple):
+    """One posted update of an incident."""
+
+    status: IncidentStatus
+    message: str
+    created_at: datetime
+
+
+class IncidentRow(NamedTuple):
+    """An incident as a status page shows it, newest update first."""
+
+    id: int
+    title: str
+    impact: IncidentImpact
+    status: IncidentStatus
+    started_at: datetime
+    resolved_at: datetime | None
+    updates: list[UpdateRow]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != IncidentStatus.RESOLVED
+
+
 @dataclass(frozen=True)
 class PageView:
-    """Everything the status page shows."""
+    """Everything the status page shows (plain rows: a page view builds no ORM object)."""
 
-    page: StatusPage
+    page: PageRef
     overall: ComponentStatus
-    components: list[Component]
-    open_incidents: list[Incident] = field(default_factory=list)
-    resolved_incidents: list[Incident] = field(default_factory=list)
+    components: list[ComponentRow]
+    open_incidents: list[IncidentRow] = field(default_factory=list)
+    resolved_incidents: list[IncidentRow] = field(default_factory=list)
     access_until: datetime | None = None
     histories: dict[int, History] = field(default_factory=dict)
 
@@ -156,7 +193,13 @@ def _visible_pages_statement() -> Select:
 @cache
 def _visible_page_statement() -> Select:
     return (
-        select(StatusPage, AccessGrant.expires_at)
+        select(
+            StatusPage.id,
+            StatusPage.slug,
+            StatusPage.name,
+            StatusPage.description,
+            AccessGrant.expires_at,
+        )
         .join(AccessGrant, AccessGrant.page_id == StatusPage.id)
         .where(
             StatusPage.slug == bindparam("slug"),
@@ -169,7 +212,7 @@ def _visible_page_statement() -> Select:
 @cache
 def _components_statement() -> Select:
     return (
-        select(Component)
+        select(Component.id, Component.name, Component.status)
         .where(Component.page_id == bindparam("page_id"))
         .order_by(Component.position, Component.id)
     )
@@ -178,7 +221,14 @@ def _components_statement() -> Select:
 @cache
 def _incidents_statement() -> Select:
     return (
-        select(Incident)
+        select(
+            Incident.id,
+            Incident.title,
+            Incident.impact,
+            Incident.status,
+            Incident.started_at,
+            Incident.resolved_at,
+        )
         .where(
             Incident.page_id == bindparam("page_id"),
             or_(
@@ -186,8 +236,21 @@ def _incidents_statement() -> Select:
                 Incident.resolved_at > bindparam("resolved_since"),
             ),
         )
-        .options(selectinload(Incident.updates))
         .order_by(Incident.started_at.desc(), Incident.id.desc())
+    )
+
+
+@cache
+def _updates_statement() -> Select:
+    return (
+        select(
+            IncidentUpdate.incident_id,
+            IncidentUpdate.status,
+            IncidentUpdate.message,
+            IncidentUpdate.created_at,
+        )
+        .where(IncidentUpdate.incident_id.in_(bindparam("incident_ids", expanding=True)))
+        .order_by(IncidentUpdate.created_at.desc(), IncidentUpdate.id.desc())
     )
 
 
@@ -215,21 +278,27 @@ def visible_page(partner_id: int, slug: str, now: datetime) -> PageView | None:
     ).first()
     if row is None:
         return None
-    page, until = row
+    page_id, slug, name, description, until = row
+    page = PageRef(id=page_id, slug=slug, name=name, description=description)
     return build_page_view(page, now, access_until=until)
 
 
-def build_page_view(
-    page: StatusPage, now: datetime, access_until: datetime | None = None
-) -> PageView:
-    """Load a page's components and its open and recently resolved incidents."""
-    components = list(db.session.scalars(_components_statement(), {"page_id": page.id}))
-    incidents = list(
-        db.session.scalars(
-            _incidents_statement(),
-            {"page_id": page.id, "resolved_since": now - RECENTLY_RESOLVED},
-        )
-    )
+def build_page_view(page: PageRef, now: datetime, access_until: datetime | None = None) -> PageView:
+    """Load a page's components and its open and recently resolved incidents (with updates)."""
+    components = [
+        ComponentRow(*row)
+        for row in db.session.execute(_components_statement(), {"page_id": page.id})
+    ]
+    incident_rows = db.session.execute(
+        _incidents_statement(), {"page_id": page.id, "resolved_since": now - RECENTLY_RESOLVED}
+    ).all()
+    updates: dict[int, list[UpdateRow]] = defaultdict(list)
+    if incident_rows:
+        for incident_id, *update in db.session.execute(
+            _updates_statement(), {"incident_ids": [row.id for row in incident_rows]}
+        ):
+            updates[incident_id].append(UpdateRow(*update))
+    incidents = [IncidentRow(*row, updates=updates[row.id]) for row in incident_rows]
     return PageView(
         page=page,
         overall=worst([component.status for component in components]),
@@ -241,41 +310,62 @@ def build_page_view(
     )
 
 
-def histories(components: list[Component], now: datetime) -> dict[int, History]:
+@cache
+def _history_events_statement() -> Select:
+    # Plain columns, not ORM objects: a page may hold hundreds of events.
+    event = ComponentStatusEvent
+    return (
+        select(event.component_id, event.status, event.previous_status, event.started_at)
+        .where(
+            event.component_id.in_(bindparam("component_ids", expanding=True)),
+            event.started_at >= bindparam("window_start"),
+            event.started_at <= bindparam("now"),
+        )
+        .order_by(event.started_at, event.id)
+    )
+
+
+def histories(
+    components: list[ComponentRow] | list[Component], now: datetime
+) -> dict[int, History]:
     """Return each component's 90-day history, from one query of status events."""
     today = now.astimezone(UTC).date()
     first_day = today - timedelta(days=HISTORY_DAYS - 1)
     window_start = datetime.combine(first_day, time.min, tzinfo=UTC)
-    events: dict[int, list[ComponentStatusEvent]] = defaultdict(list)
+    events: dict[int, list[Row]] = defaultdict(list)
     if components:
-        for event in db.session.scalars(
-            select(ComponentStatusEvent)
-            .where(
-                ComponentStatusEvent.component_id.in_([c.id for c in components]),
-                ComponentStatusEvent.started_at >= window_start,
-                ComponentStatusEvent.started_at <= now,
-            )
-            .order_by(ComponentStatusEvent.started_at, ComponentStatusEvent.id)
+        for event in db.session.execute(
+            _history_events_statement(),
+            {
+                "component_ids": [component.id for component in components],
+                "window_start": window_start,
+                "now": now,
+            },
         ):
             events[event.component_id].append(event)
     return {c.id: _history(c, events[c.id], first_day, today) for c in components}
 
 
 def _history(
-    component: Component, events: list[ComponentStatusEvent], first_day: date, today: date
+    component: ComponentRow | Component, events: list[Row], first_day: date, today: date
 ) -> History:
     # The status at the start of the window: what the first event in it left,
     # or, with no event in the window, the status it has had all along.
     current: ComponentStatus | None = events[0].previous_status if events else component.status
-    pending = list(events)
-    days = []
-    day = first_day
-    while day <= today:
-        next_day = day + timedelta(days=1)
-        seen = [current] if current is not None else []
-        while pending and pending[0].started_at.date() < next_day:
-            current = pending.pop(0).status
-            seen.append(current)
-        days.append(Day(date=day, status=worst(seen) if seen else None))
-        day = next_day
-    return History(days=days)
+    length = (today - first_day).days + 1
+    if not events:
+        return History(first_day, (current,) * length)
+    # Each event lands on its day; a day shows the worst of the status it
+    # began with and every status it took.
+    changes = [((event.started_at.date() - first_day).days, event.status) for event in events]
+    statuses: list[ComponentStatus | None] = []
+    index = 0
+    for offset in range(length):
+        day_worst = current
+        while index < len(changes) and changes[index][0] <= offset:
+            current = changes[index][1]
+            index += 1
+            if day_worst is None or current.severity > day_worst.severity:
+                day_worst = current
+        statuses.append(day_worst)
+    return History(first_day, tuple(statuses))

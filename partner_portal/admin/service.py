@@ -165,10 +165,9 @@ def request_password_reset(raw_email: str, requester: Requester) -> None:
     # Known or not, the same work: an audit entry and an outbox job. The worker
     # sends only to an active admin, minting the link as it sends.
     is_known = admin is not None and admin.is_active
-    job = outbox.enqueue(
+    job_id = outbox.enqueue(
         "admin_password_reset", email, requester, purpose=Purpose.PASSWORD_RESET.value
     )
-    db.session.flush()
     record(
         "admin.password_reset.requested",
         requester,
@@ -177,7 +176,7 @@ def request_password_reset(raw_email: str, requester: Requester) -> None:
         email=email,
         details={
             "queued": True,
-            "outbox_job_id": job.id,
+            "outbox_job_id": job_id,
             "reason": None if is_known else ("inactive" if admin else "unknown_email"),
         },
     )

@@ -87,7 +87,7 @@ def redeem_link() -> Response | tuple[Response, int]:
     try:
         service.ensure_may_confirm(requester())
         link = tokens.find_token(raw if isinstance(raw, str) else "", tokens.Purpose.LOGIN)
-        partner, next_path = service.confirm_login(link.id, requester())
+        signed_in = service.confirm_login(link.id, requester())
     except tokens.RateLimited as throttled:
         return too_many(throttled.retry_after)
     except tokens.MagicLinkError as failure:
@@ -96,10 +96,10 @@ def redeem_link() -> Response | tuple[Response, int]:
     sessions.begin(
         session,
         identity_key=PARTNER_KEY,
-        identity=partner.id,
+        identity=signed_in.partner_id,
         lifetime=current_app.config["PARTNER_SESSION_LIFETIME"],
     )
-    return jsonify(success=True, redirectTo=safe_next(next_path) or "/partner/dashboard")
+    return jsonify(success=True, redirectTo=safe_next(signed_in.next_path) or "/partner/dashboard")
 
 
 @bp.get("/auth/me")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import current_app
 
 from .. import clock, outbox
@@ -98,12 +100,12 @@ def ensure_may_confirm(requester: Requester) -> None:
         raise tokens.RateLimited(throttled.retry_after)
 
 
-def confirm_login(token_id: int, requester: Requester) -> tuple[Partner, str | None]:
-    """Redeem a login link once; return the partner and where the link wanted to go."""
+def confirm_login(token_id: int, requester: Requester) -> SignedIn:
+    """Redeem a login link once; return who signed in and where the link wanted to go."""
     return signed_in(tokens.redeem_token(token_id, Purpose.LOGIN), requester, method="link")
 
 
-def confirm_code(request_id: str, typed: str, requester: Requester) -> tuple[Partner, str | None]:
+def confirm_code(request_id: str, typed: str, requester: Requester) -> SignedIn:
     """Redeem the link behind a one-time code typed in the browser that asked for it.
 
     A wrong code is audited and counted against the IP (and has used up one
@@ -118,12 +120,22 @@ def confirm_code(request_id: str, typed: str, requester: Requester) -> tuple[Par
     return signed_in(token, requester, method="code")
 
 
-def signed_in(
-    token: MagicLinkToken, requester: Requester, *, method: str
-) -> tuple[Partner, str | None]:
-    """Record the sign-in a redeemed link (or its code) grants; return the partner and next path."""
+class SignedIn(NamedTuple):
+    """Who a redeemed link signed in, and where the link wanted to go."""
+
+    partner_id: int
+    next_path: str | None
+
+
+def signed_in(token: MagicLinkToken, requester: Requester, *, method: str) -> SignedIn:
+    """Record the sign-in a redeemed link (or its code) grants.
+
+    What the caller needs is read before the commit, which expires every
+    loaded row: reading it after would cost a query per row.
+    """
     partner = token.partner
     assert partner is not None
+    result = SignedIn(partner.id, token.redirect_to)
     partner.last_login_at = clock.now()
     record(
         "partner.login",
@@ -133,7 +145,7 @@ def signed_in(
         details={"token_id": token.id, "method": method},
     )
     db.session.commit()
-    return partner, token.redirect_to
+    return result
 
 
 def record_failed_login(error: tokens.MagicLinkError, requester: Requester) -> None:

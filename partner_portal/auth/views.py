@@ -23,7 +23,6 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from .. import messages
-from ..models import Partner
 from ..security import sessions, tokens
 from ..security.purposes import Purpose
 from ..web import no_referrer, requester, safe_next, too_many_requests
@@ -97,7 +96,7 @@ def enter_code() -> Response | tuple[str, int]:
     if not form.validate():
         return render_template("auth/login_sent.html", **sent_context(form)), 400
     try:
-        partner, next_path = service.confirm_code(request_id, form.code.data, requester())
+        signed_in = service.confirm_code(request_id, form.code.data, requester())
     except tokens.RateLimited as throttled:
         return too_many_requests(
             throttled.retry_after, "auth/login_sent.html", **sent_context(form)
@@ -105,7 +104,7 @@ def enter_code() -> Response | tuple[str, int]:
     except tokens.CodeInvalid:
         form.code.errors = [messages.CODE_INVALID]
         return render_template("auth/login_sent.html", **sent_context(form)), 400
-    return start_session(partner, next_path)
+    return start_session(signed_in)
 
 
 def begin_confirmation(raw_token: str) -> Response:
@@ -154,23 +153,23 @@ def redeem_link() -> Response:
         return redirect(url_for(".login"), 303)
     try:
         service.ensure_may_confirm(requester())
-        partner, next_path = service.confirm_login(pending, requester())
+        signed_in = service.confirm_login(pending, requester())
     except tokens.RateLimited as throttled:
         return too_many_requests(throttled.retry_after, "auth/login.html", form=LoginForm())
     except tokens.MagicLinkError as error:
         return link_failed(error)
-    return start_session(partner, next_path)
+    return start_session(signed_in)
 
 
-def start_session(partner: Partner, next_path: str | None) -> Response:
+def start_session(signed_in: service.SignedIn) -> Response:
     """Sign the partner in (fresh session id, fresh CSRF token) and go where the link said."""
     sessions.begin(
         session,
         identity_key=PARTNER_KEY,
-        identity=partner.id,
+        identity=signed_in.partner_id,
         lifetime=current_app.config["PARTNER_SESSION_LIFETIME"],
     )
-    return redirect(safe_next(next_path) or url_for("portal.dashboard"), 303)
+    return redirect(safe_next(signed_in.next_path) or url_for("portal.dashboard"), 303)
 
 
 @bp.post("/partner/logout")

@@ -1,14 +1,19 @@
 """The audit trail: who did what, from where, how worrying it is.
 
 Events are added to the caller's transaction, so an action and its audit
-entry are committed together or not at all.
+entry are committed together or not at all. An event is written with one
+prepared INSERT, not through the ORM's unit of work: every sign-in request
+writes one, and the unit of work cost more than the statement.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Insert, insert
 
 from .. import clock
 from ..extensions import db
@@ -46,28 +51,34 @@ def record(
     admin_id: int | None = None,
     email: str | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Add one audit event to the current transaction and return it."""
-    event = AuditEvent(
-        created_at=clock.now(),
-        action=action,
-        severity=severity.value,
-        partner_id=partner_id,
-        admin_id=admin_id,
-        email=email,
-        ip_address=requester.ip_address,
-        user_agent=(requester.user_agent or "")[:USER_AGENT_MAX] or None,
-        details=details,
+) -> None:
+    """Add one audit event to the current transaction."""
+    db.session.execute(
+        _insert_statement(),
+        {
+            "created_at": clock.now(),
+            "action": action,
+            "severity": severity.value,
+            "partner_id": partner_id,
+            "admin_id": admin_id,
+            "email": email,
+            "ip_address": requester.ip_address,
+            "user_agent": (requester.user_agent or "")[:USER_AGENT_MAX] or None,
+            "details": details,
+        },
     )
-    db.session.add(event)
-    return event
 
 
-def record_link_failure(action: str, error: MagicLinkError, requester: Requester) -> AuditEvent:
+@cache
+def _insert_statement() -> Insert:
+    return insert(AuditEvent.__table__)
+
+
+def record_link_failure(action: str, error: MagicLinkError, requester: Requester) -> None:
     """Add the event for a link that could not be used: the reason and the token's id, never
     the token itself."""
     token = error.token
-    return record(
+    record(
         action,
         requester,
         severity=Severity.WARNING,

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import and_, case, delete, select
+from sqlalchemy import Insert, Row, Select, and_, bindparam, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock
@@ -44,12 +45,10 @@ class RateLimiter:
     def _key(self, key: str) -> str:
         return (key or "")[:KEY_MAX]
 
-    def _row(self, key: str) -> RateLimit | None:
-        return db.session.scalar(
-            select(RateLimit).where(
-                RateLimit.key_type == self.name, RateLimit.key == self._key(key)
-            )
-        )
+    def _row(self, key: str) -> Row | None:
+        return db.session.execute(
+            _row_statement(), {"key_type": self.name, "key": self._key(key)}
+        ).first()
 
     def test(self, key: str) -> bool:
         """Return whether ``key`` may have another go (it has hits left in its window)."""
@@ -61,24 +60,16 @@ class RateLimiter:
     def hit(self, key: str) -> int:
         """Count one hit for ``key`` (a new window if the last is over); return the count."""
         now = clock.now()
-        table = RateLimit.__table__
         dialect = db.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(table).values(
-            key_type=self.name, key=self._key(key), count=1, window_start=now
-        )
-        window_is_over = table.c.window_start <= now - self.window
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.key_type, table.c.key],
-            set_={
-                "count": case((window_is_over, 1), else_=table.c.count + 1),
-                "window_start": case(
-                    (window_is_over, statement.excluded.window_start),
-                    else_=table.c.window_start,
-                ),
+        return db.session.execute(
+            _hit_statement(dialect),
+            {
+                "key_type": self.name,
+                "key": self._key(key),
+                "now": now,
+                "window_over_at": now - self.window,
             },
-        ).returning(table.c.count)
-        return db.session.execute(statement).scalar_one()
+        ).scalar_one()
 
     def clear(self, key: str) -> None:
         """Forget every hit of ``key`` (after a success, say)."""
@@ -107,3 +98,35 @@ class RateLimiter:
             )
         )
         return result.rowcount
+
+
+# The two statements every request for a link runs, built once (with bound
+# parameters) rather than on every call.
+
+
+@cache
+def _row_statement() -> Select:
+    table = RateLimit.__table__
+    return select(table.c.count, table.c.window_start).where(
+        table.c.key_type == bindparam("key_type"), table.c.key == bindparam("key")
+    )
+
+
+@cache
+def _hit_statement(dialect: str) -> Insert:
+    table = RateLimit.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(
+        key_type=bindparam("key_type"), key=bindparam("key"), count=1, window_start=bindparam("now")
+    )
+    window_is_over = table.c.window_start <= bindparam("window_over_at")
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.key_type, table.c.key],
+        set_={
+            "count": case((window_is_over, 1), else_=table.c.count + 1),
+            "window_start": case(
+                (window_is_over, statement.excluded.window_start),
+                else_=table.c.window_start,
+            ),
+        },
+    ).returning(table.c.count)

@@ -12,9 +12,11 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
 from ..extensions import db
@@ -210,11 +212,33 @@ def redeem_token(token_id: int, purpose: Purpose) -> MagicLinkToken:
     concurrent redemptions, exactly one sees a changed row.
     """
     now = clock.now()
+    result = db.session.execute(
+        _redeem_statement(purpose is Purpose.SIGNUP),
+        {"token_id": token_id, "link_purpose": purpose.value, "now": now},
+    )
+    if result.rowcount != 1:
+        token = db.session.get(MagicLinkToken, token_id, populate_existing=True)
+        if token is None:
+            raise LinkNotFound()
+        check_usable(token, purpose, now)
+        # Lost a race that finished between our UPDATE and this read.
+        raise LinkAlreadyUsed(token)
+    # Won: the row is as it was read (if it was) but for used_at, so the copy
+    # already loaded serves, told about the UPDATE instead of read again.
+    token = db.session.get(MagicLinkToken, token_id)
+    assert token is not None
+    set_committed_value(token, "used_at", now)
+    return token
+
+
+@cache
+def _redeem_statement(for_signup: bool) -> Update:
+    """The one UPDATE that spends a link, built once per kind (it runs on every sign-in)."""
     # Correlated EXISTS, one primary-key lookup each: "partner_id IN (SELECT id
     # FROM partners WHERE is_active)" made SQLite build the whole list of active
     # partners on every redemption (27 ms at 100,000 partners).
     partner_ok = Partner.id == MagicLinkToken.partner_id
-    if purpose is not Purpose.SIGNUP:
+    if not for_signup:
         # An invitation is how an invited, not yet active, partner becomes active.
         partner_ok = partner_ok & Partner.is_active.is_(True)
     active_partner = select(Partner.id).where(partner_ok).exists()
@@ -223,29 +247,20 @@ def redeem_token(token_id: int, purpose: Purpose) -> MagicLinkToken:
         .where(Admin.id == MagicLinkToken.admin_id, Admin.is_active.is_(True))
         .exists()
     )
-    result = db.session.execute(
+    return (
         update(MagicLinkToken)
         .where(
-            MagicLinkToken.id == token_id,
-            MagicLinkToken.purpose == purpose.value,
+            MagicLinkToken.id == bindparam("token_id"),
+            MagicLinkToken.purpose == bindparam("link_purpose"),
             MagicLinkToken.used_at.is_(None),
             MagicLinkToken.revoked_at.is_(None),
-            MagicLinkToken.expires_at > now,
+            MagicLinkToken.expires_at > bindparam("now"),
             MagicLinkToken.partner_id.is_(None) | active_partner,
             MagicLinkToken.admin_id.is_(None) | active_admin,
         )
-        .values(used_at=now)
+        .values(used_at=bindparam("now"))
         .execution_options(synchronize_session=False)
     )
-    token = db.session.get(MagicLinkToken, token_id, populate_existing=True)
-    if result.rowcount != 1:
-        if token is None:
-            raise LinkNotFound()
-        check_usable(token, purpose, now)
-        # Lost a race that finished between our UPDATE and this read.
-        raise LinkAlreadyUsed(token)
-    assert token is not None
-    return token
 
 
 def revoke_tokens(

@@ -33,6 +33,7 @@ from partner_portal.models import (
     Incident,
     IncidentStatus,
     MagicLinkToken,
+    OutboxJob,
     OutboxStatus,
     Partner,
     PartnerSession,
@@ -168,7 +169,7 @@ def seeded(live_portal):
             ("old@globex.example", OutboxStatus.FAILED, 550, "mailbox unavailable"),
             ("carol@initech.example", OutboxStatus.QUEUED, 421, "service not available"),
         ]:
-            job = outbox.enqueue("login_link", recipient, SYSTEM)
+            job = db.session.get(OutboxJob, outbox.enqueue("login_link", recipient, SYSTEM))
             job.status, job.attempts = status, 3
             job.last_reply_code, job.last_error = code, error
             job.next_attempt_at = now + timedelta(minutes=10)  # the worker leaves them be
