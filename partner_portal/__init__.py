@@ -109,7 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth import signup
     from .dev import views as dev_views
     from .email import describe_duration
-    from .portal.bars import history_bar
+    from .portal.markup import history_bar, status_badge
 
     web.init_app(app)
     app.register_blueprint(auth.bp)
@@ -132,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.add_template_filter(describe_duration, "duration")
     app.add_template_global(history_bar, "history_bar")
+    app.add_template_global(status_badge, "status_badge")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -16,6 +16,7 @@ from flask import (
     make_response,
     render_template,
     request,
+    url_for,
 )
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import BaseConverter
@@ -161,3 +162,13 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["token"] = LinkTokenConverter
     app.before_request(refuse_nul_bytes)
     app.after_request(add_security_headers)
+
+
+def url_prefix(endpoint: str, **values: object) -> str:
+    """Return the URL of ``endpoint`` up to its trailing ``<slug>``, to append slugs to.
+
+    A dashboard links fifty pages, and building each URL with ``url_for`` was
+    an eighth of its cost. Slugs are ``[a-z0-9-]`` (``partners.SLUG_PATTERN``),
+    which a path carries unchanged, so appending gives what ``url_for`` would.
+    """
+    return url_for(endpoint, slug="-", **values)[:-1]

@@ -11,6 +11,7 @@ from ..email import describe_duration
 from ..extensions import db
 from ..models import AccessGrant, Partner, StatusPage
 from ..partners import DirectoryError, DuplicatePartner, InvalidEmail
+from ..web import url_prefix
 from . import directory, importer, statuspages
 from .blueprint import bp
 from .forms import (
@@ -349,7 +350,12 @@ def preview_dashboard(partner_id: int) -> str:
     """Show exactly the dashboard the partner would see; no partner session is made."""
     partner = partner_or_404(partner_id)
     pages = status.visible_pages(partner.id, clock.now())
-    return render_template("portal/dashboard.html", pages=pages, preview=partner)
+    return render_template(
+        "portal/dashboard.html",
+        pages=pages,
+        preview=partner,
+        page_url_prefix=url_prefix("admin.preview_page", partner_id=partner.id),
+    )
 
 
 @bp.get("/partners/<int:partner_id>/preview/<slug>")

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from .. import clock, status
 from ..auth.identity import partner_login_required, redirect_home
+from ..web import url_prefix
 
 bp = Blueprint("portal", __name__)
 
@@ -22,7 +23,11 @@ def index() -> Response:
 def dashboard() -> str:
     """List exactly the status pages granted to the partner."""
     pages = status.visible_pages(g.partner.id, clock.now())
-    return render_template("portal/dashboard.html", pages=pages)
+    return render_template(
+        "portal/dashboard.html",
+        pages=pages,
+        page_url_prefix=url_prefix("portal.status_page"),
+    )
 
 
 @bp.get("/partner/status/<slug>")
