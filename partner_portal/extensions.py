@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import Executable, MetaData, Result, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -44,3 +46,17 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:  # noqa: ANN
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def run(statement: Executable, parameters: dict[str, Any] | None = None) -> Result[Any]:
+    """Run a prepared Core statement on the session's connection, in its transaction.
+
+    For the statements every request runs (the session read, the status
+    pages, audit and outbox inserts, rate limits): going through
+    ``db.session.execute`` adds the ORM's execution layer, which cost about
+    as much as the query itself (0.2 ms of 0.5 ms for the dashboard's), and
+    nothing there needs it. Unlike ``db.session.execute`` this does not
+    autoflush, so use it only for statements whose tables the ORM has no
+    pending changes to.
+    """
+    return db.session.connection().execute(statement, parameters)

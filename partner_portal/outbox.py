@@ -38,7 +38,7 @@ from sqlalchemy import Insert, and_, func, insert, or_, select, update
 
 from . import clock
 from .email import COMPOSERS, Composed, send
-from .extensions import db
+from .extensions import db, run
 from .models import MagicLinkToken, OutboxJob, OutboxStatus
 from .security.audit import Requester, Severity, record
 
@@ -73,7 +73,7 @@ def enqueue(
     if kind not in COMPOSERS:
         raise ValueError(f"unknown email kind {kind!r}")
     now = clock.now()
-    return db.session.execute(
+    return run(
         _enqueue_statement(),
         {
             "kind": kind,

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Row, Select, bindparam, case, func, or_, select
 
-from .extensions import db
+from .extensions import run
 from .models import (
     AccessGrant,
     Component,
@@ -256,9 +256,7 @@ def _updates_statement() -> Select:
 
 def visible_pages(partner_id: int, now: datetime) -> list[PageSummary]:
     """Return the partner's currently granted pages with an overall status each (one statement)."""
-    rows = db.session.execute(
-        _visible_pages_statement(), {"partner_id": partner_id, "now": now}
-    ).all()
+    rows = run(_visible_pages_statement(), {"partner_id": partner_id, "now": now}).all()
     return [
         PageSummary(
             page=PageRef(id=page_id, slug=slug, name=name, description=description),
@@ -273,7 +271,7 @@ def visible_pages(partner_id: int, now: datetime) -> list[PageSummary]:
 
 def visible_page(partner_id: int, slug: str, now: datetime) -> PageView | None:
     """Return a page the partner may see now, or None (missing and not granted look the same)."""
-    row = db.session.execute(
+    row = run(
         _visible_page_statement(), {"slug": slug, "partner_id": partner_id, "now": now}
     ).first()
     if row is None:
@@ -285,16 +283,13 @@ def visible_page(partner_id: int, slug: str, now: datetime) -> PageView | None:
 
 def build_page_view(page: PageRef, now: datetime, access_until: datetime | None = None) -> PageView:
     """Load a page's components and its open and recently resolved incidents (with updates)."""
-    components = [
-        ComponentRow(*row)
-        for row in db.session.execute(_components_statement(), {"page_id": page.id})
-    ]
-    incident_rows = db.session.execute(
+    components = [ComponentRow(*row) for row in run(_components_statement(), {"page_id": page.id})]
+    incident_rows = run(
         _incidents_statement(), {"page_id": page.id, "resolved_since": now - RECENTLY_RESOLVED}
     ).all()
     updates: dict[int, list[UpdateRow]] = defaultdict(list)
     if incident_rows:
-        for incident_id, *update in db.session.execute(
+        for incident_id, *update in run(
             _updates_statement(), {"incident_ids": [row.id for row in incident_rows]}
         ):
             updates[incident_id].append(UpdateRow(*update))
@@ -334,7 +329,7 @@ def histories(
     window_start = datetime.combine(first_day, time.min, tzinfo=UTC)
     events: dict[int, list[Row]] = defaultdict(list)
     if components:
-        for event in db.session.execute(
+        for event in run(
             _history_events_statement(),
             {
                 "component_ids": [component.id for component in components],

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Insert, insert
 
 from .. import clock
-from ..extensions import db
+from ..extensions import run
 from ..models import AuditEvent
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Add one audit event to the current transaction."""
-    db.session.execute(
+    run(
         _insert_statement(),
         {
             "created_at": clock.now(),

@@ -28,7 +28,7 @@ from sqlalchemy import Insert, Row, Select, and_, bindparam, case, delete, selec
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock
-from ..extensions import db
+from ..extensions import db, run
 from ..models import RateLimit
 
 KEY_MAX = 320
@@ -46,9 +46,7 @@ class RateLimiter:
         return (key or "")[:KEY_MAX]
 
     def _row(self, key: str) -> Row | None:
-        return db.session.execute(
-            _row_statement(), {"key_type": self.name, "key": self._key(key)}
-        ).first()
+        return run(_row_statement(), {"key_type": self.name, "key": self._key(key)}).first()
 
     def test(self, key: str) -> bool:
         """Return whether ``key`` may have another go (it has hits left in its window)."""
@@ -61,7 +59,7 @@ class RateLimiter:
         """Count one hit for ``key`` (a new window if the last is over); return the count."""
         now = clock.now()
         dialect = db.session.get_bind().dialect.name
-        return db.session.execute(
+        return run(
             _hit_statement(dialect),
             {
                 "key_type": self.name,

@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import clock
-from ..extensions import db
+from ..extensions import db, run
 
 SID_BYTES = 32
 MAX_COOKIE_LENGTH = 128
@@ -102,7 +102,7 @@ class RealmSessionInterface(ServerSideSessionInterface):
     # -- the store ---------------------------------------------------------
 
     def _retrieve_session_data(self, store_id: str) -> dict[str, Any] | None:
-        row = db.session.execute(self._read_statement, {"session_id": store_id}).first()
+        row = run(self._read_statement, {"session_id": store_id}).first()
         if row is None or row.expiry <= clock.now():
             return None
         return self.serializer.decode(row.data)
