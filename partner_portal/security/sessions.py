@@ -86,6 +86,8 @@ class RealmSessionInterface(ServerSideSessionInterface):
         self._read_statement = select(realm.model.data, realm.model.expiry).where(
             realm.model.session_id == bindparam("session_id")
         )
+        # And this one on every sign-in.
+        self._insert_statement = insert(realm.model.__table__)
         super().__init__(
             app,
             key_prefix="",
@@ -127,15 +129,15 @@ class RealmSessionInterface(ServerSideSessionInterface):
         db.session.commit()
 
     def _insert_session(self, session: Any, store_id: str, values: dict[str, Any]) -> None:
-        model = self.realm.model
-        db.session.execute(
-            insert(model).values(
-                session_id=store_id,
-                created_at=values["last_seen_at"],
-                user_agent=(session.user_agent or "")[:USER_AGENT_MAX] or None,
-                **{self.realm.identity_key: session[self.realm.identity_key]},
+        run(
+            self._insert_statement,
+            {
+                "session_id": store_id,
+                "created_at": values["last_seen_at"],
+                "user_agent": (session.user_agent or "")[:USER_AGENT_MAX] or None,
+                self.realm.identity_key: session[self.realm.identity_key],
                 **values,
-            )
+            },
         )
 
     def _row_values(self, session: Any) -> dict[str, Any]:

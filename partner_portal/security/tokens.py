@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Update, bindparam, select, update
+from sqlalchemy import Select, Update, bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
@@ -181,15 +181,18 @@ def check_usable(token: MagicLinkToken, purpose: Purpose, now: datetime | None =
         raise UserNotFound(token)
 
 
+@cache
+def _find_statement() -> Select:
+    return select(MagicLinkToken).where(MagicLinkToken.token_hash == bindparam("token_hash"))
+
+
 def find_token(raw: str, purpose: Purpose) -> MagicLinkToken:
     """Return the usable token for ``raw`` without consuming it, or raise why not."""
     # Malformed input never reaches the database: no odd bytes in a query,
     # and hashing is only ever done on ASCII.
     if not isinstance(raw, str) or not is_well_formed(raw):
         raise LinkNotFound()
-    token = db.session.scalar(
-        select(MagicLinkToken).where(MagicLinkToken.token_hash == hash_token(raw))
-    )
+    token = db.session.scalar(_find_statement(), {"token_hash": hash_token(raw)})
     if token is None:
         raise LinkNotFound()
     check_usable(token, purpose)
