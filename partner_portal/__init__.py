@@ -60,11 +60,11 @@ def register_proxy(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to the app."""
     from . import models  # noqa: F401 - the models must be known to Alembic
-    from .extensions import csrf, db, mail, migrate
+    from .extensions import csrf, db, init_migrations, mail
     from .security import passwords
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    init_migrations(app, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     mail.init_app(app)
     csrf.init_app(app)
     passwords.init_app(app)

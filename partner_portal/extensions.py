@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import click
+from flask import Flask, g
+from flask.cli import with_appcontext
 from flask_mail import Mail
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Executable, MetaData, Result, event
@@ -27,9 +29,63 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()
+
+
+class LazyMigrations:
+    """Flask-Migrate's registration, done the first time a migration runs.
+
+    Flask-Migrate imports Alembic (and Mako), 11 MB in every process; a web
+    worker never migrates, so it never pays for it. ``flask db ...`` and
+    ``flask_migrate.upgrade()`` find this in ``app.extensions["migrate"]``;
+    their first look registers Flask-Migrate for real, which replaces it.
+    """
+
+    def __init__(self, app: Flask, **options: Any) -> None:
+        self.app = app
+        self.options = options
+        self.config: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self.config is None:
+            from flask_migrate import Migrate
+
+            Migrate().init_app(self.app, db, **self.options)
+            self.config = self.app.extensions["migrate"]
+        return getattr(self.config, name)
+
+
+class LazyMigrationCommands(click.Group):
+    """``flask db``: Flask-Migrate's command group, imported when a command is looked up."""
+
+    def _group(self) -> click.Group:
+        from flask_migrate.cli import db as group
+
+        return group
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._group().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._group().get_command(ctx, cmd_name)
+
+
+@click.group("db", cls=LazyMigrationCommands)
+@click.option("-d", "--directory", default=None, help="Migration script directory.")
+@click.option("-x", "--x-arg", multiple=True, help="Arguments for custom env.py scripts.")
+@with_appcontext
+def migration_commands(directory: str | None, x_arg: tuple[str, ...]) -> None:
+    """Perform database migrations (Flask-Migrate)."""
+    # What Flask-Migrate's own group does; its commands read these.
+    g.directory = directory
+    g.x_arg = x_arg
+
+
+def init_migrations(app: Flask, **options: Any) -> None:
+    """Make ``flask db`` and ``flask_migrate`` work on ``app``, importing Alembic only when used."""
+    app.extensions["migrate"] = LazyMigrations(app, **options)
+    app.cli.add_command(migration_commands)
 
 
 @event.listens_for(Engine, "connect")
