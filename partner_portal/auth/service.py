@@ -11,7 +11,7 @@ from sqlalchemy import Update, bindparam, update
 from .. import clock, outbox
 from ..extensions import db, run
 from ..models import MagicLinkToken, Partner
-from ..partners import canonical_email, find_partner
+from ..partners import canonical_email, standing
 from ..security import limits, tokens
 from ..security.audit import Requester, Severity, record, record_link_failure
 from ..security.purposes import Purpose
@@ -38,7 +38,7 @@ def request_login_link(
     too often; the refusal is audited and nothing is queued.
     """
     email = canonical_email(raw_email)
-    partner = find_partner(email)
+    partner = standing(email)
     is_known = partner is not None and partner.is_active
     throttled = limits.hit_link_request(email, requester.ip_address)
     if throttled is not None:
