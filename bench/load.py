@@ -354,9 +354,7 @@ def load(engine: Engine, scale: str, confirm_count: int, now: datetime) -> Loade
     )
 
 
-def _status_events(
-    now: datetime, random: Random, components: list[tuple[int, str]]
-) -> list[tuple]:
+def _status_events(now: datetime, random: Random, components: list[tuple[int, str]]) -> list[tuple]:
     """Give each component a history: created long ago, two bad spells in the last 90 days."""
     bad = [status for status in COMPONENT_STATUSES if status != "operational"]
     rows: list[tuple] = []
