@@ -82,3 +82,50 @@ def test_the_status_page_draws_the_bar_with_words_for_everyone(app, client, smtp
     assert len(days) == 90
     assert "status-major_outage" in days[-1]["class"]
     assert days[-1]["title"].endswith(": Major outage")
+
+
+def test_the_bar_matches_a_day_by_day_reading_of_the_events(clock):
+    """The history walks the events once; check it against the plain definition of a day.
+
+    A day shows the worst of the status it began with and every status it took.
+    """
+    from random import Random
+
+    from partner_portal.status import ComponentRow
+
+    today = clock.at.date()
+    first_day = today - timedelta(days=status.HISTORY_DAYS - 1)
+    statuses = list(ComponentStatus)
+    rng = Random(7)  # noqa: S311 - repeatable cases, not secrets
+    # Events from the start of the first day up to now (what the query returns).
+    window_minutes = (clock.at.date() - first_day).days * 24 * 60 + clock.at.hour * 60
+    for _ in range(200):
+        moments = sorted(
+            clock.at - timedelta(minutes=rng.randrange(0, window_minutes))
+            for _ in range(rng.randrange(0, 12))
+        )
+        started_with = rng.choice([None, *statuses])
+        events, previous = [], started_with
+        for moment in moments:
+            new = rng.choice([s for s in statuses if s != previous])
+            events.append(
+                ComponentStatusEvent(status=new, previous_status=previous, started_at=moment)
+            )
+            previous = new
+        component = ComponentRow(1, "Gateway", previous or OK)
+
+        history = status._history(component, events, first_day, today)
+
+        expected = []
+        for offset in range(status.HISTORY_DAYS):
+            day = first_day + timedelta(days=offset)
+            before = [e for e in events if e.started_at.date() < day]
+            during = [e.status for e in events if e.started_at.date() == day]
+            began = (
+                before[-1].status
+                if before
+                else (events[0].previous_status if events else component.status)
+            )
+            seen = [s for s in [began, *during] if s is not None]
+            expected.append(max(seen, key=lambda s: s.severity) if seen else None)
+        assert list(history.statuses) == expected
