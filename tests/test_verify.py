@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from partner_portal import messages
 from partner_portal.extensions import db
@@ -16,6 +16,7 @@ from partner_portal.security.purposes import Purpose
 from .helpers import (
     add_partner,
     confirm,
+    cookie,
     flashes,
     form_data,
     request_link,
@@ -227,3 +228,29 @@ def test_only_one_of_many_concurrent_redemptions_wins(app, link):
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["already_used"] * 19 + ["won"]
+
+
+def test_a_sign_in_whose_session_cannot_be_stored_spends_nothing(app, client, link):
+    """The spent link, its audit event and the session row are one transaction."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        db.session.execute(text("ALTER TABLE partner_sessions RENAME TO partner_sessions_away"))
+        db.session.commit()
+    try:
+        response = confirm(client, link)
+    finally:
+        with app.app_context():
+            db.session.execute(text("ALTER TABLE partner_sessions_away RENAME TO partner_sessions"))
+            db.session.commit()
+    assert response.status_code >= 500
+    assert cookie(client, "partner.sid") is None
+    assert token_row(app).used_at is None
+    with app.app_context():
+        assert (
+            db.session.scalar(select(AuditEvent).where(AuditEvent.action == "partner.login"))
+            is None
+        )
+
+    # Nothing was lost: the same link still signs in once the store is back.
+    again = confirm(app.test_client(), link)
+    assert (again.status_code, again.location) == (303, "/partner/dashboard")

@@ -130,10 +130,11 @@ class SignedIn(NamedTuple):
 
 
 def signed_in(token: MagicLinkToken, requester: Requester, *, method: str) -> SignedIn:
-    """Record the sign-in a redeemed link (or its code) grants.
+    """Record the sign-in a redeemed link (or its code) grants, uncommitted.
 
-    What the caller needs is read before the commit, which expires every
-    loaded row: reading it after would cost a query per row.
+    The caller starts the session (``sessions.begin``) and the session store
+    commits these writes with the new session row, in one transaction: the
+    link is spent and the sign-in audited if and only if the session exists.
     """
     partner = token.partner
     assert partner is not None
@@ -147,7 +148,6 @@ def signed_in(token: MagicLinkToken, requester: Requester, *, method: str) -> Si
         email=partner.email,
         details={"token_id": token.id, "method": method},
     )
-    db.session.commit()
     return result
 
 

@@ -222,6 +222,8 @@ class RealmSessionInterface(ServerSideSessionInterface):
             if session.sid is None or session.modified:
                 if session.sid is None:
                     # A brand-new id cannot have a row yet: insert straight away.
+                    # The commit also commits what the sign-in wrote (the spent
+                    # link, its audit event): one transaction, all or nothing.
                     session.sid = self._generate_sid(self.sid_length)
                     self._insert_session(session, session.sid, self._row_values(session))
                     db.session.commit()
