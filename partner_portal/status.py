@@ -8,13 +8,13 @@ its cache key on every request cost more than running it.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, cached_property
 from typing import NamedTuple
 
-from sqlalchemy import Row, Select, bindparam, case, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 
 from .extensions import run
 from .models import (
@@ -121,6 +121,14 @@ class UpdateRow(NamedTuple):
     created_at: datetime
 
 
+class StatusChange(NamedTuple):
+    """A component status event, as the history bar reads it."""
+
+    status: ComponentStatus
+    previous_status: ComponentStatus | None
+    started_at: datetime
+
+
 class IncidentRow(NamedTuple):
     """An incident as a status page shows it, newest update first."""
 
@@ -211,15 +219,33 @@ def _visible_page_statement() -> Select:
 
 @cache
 def _components_statement() -> Select:
+    # Each component with its status events of the last 90 days (outer join:
+    # a component without any still comes back, once). One round trip.
+    event = ComponentStatusEvent
+    in_window = and_(
+        event.component_id == Component.id,
+        event.started_at >= bindparam("window_start"),
+        event.started_at <= bindparam("now"),
+    )
     return (
-        select(Component.id, Component.name, Component.status)
+        select(
+            Component.id,
+            Component.name,
+            Component.status,
+            event.id,
+            event.status,
+            event.previous_status,
+            event.started_at,
+        )
+        .outerjoin(event, in_window)
         .where(Component.page_id == bindparam("page_id"))
-        .order_by(Component.position, Component.id)
+        .order_by(Component.position, Component.id, event.started_at, event.id)
     )
 
 
 @cache
 def _incidents_statement() -> Select:
+    # Each incident with its updates, newest first (outer join). One round trip.
     return (
         select(
             Incident.id,
@@ -228,7 +254,12 @@ def _incidents_statement() -> Select:
             Incident.status,
             Incident.started_at,
             Incident.resolved_at,
+            IncidentUpdate.id,
+            IncidentUpdate.status,
+            IncidentUpdate.message,
+            IncidentUpdate.created_at,
         )
+        .outerjoin(IncidentUpdate, IncidentUpdate.incident_id == Incident.id)
         .where(
             Incident.page_id == bindparam("page_id"),
             or_(
@@ -236,21 +267,12 @@ def _incidents_statement() -> Select:
                 Incident.resolved_at > bindparam("resolved_since"),
             ),
         )
-        .order_by(Incident.started_at.desc(), Incident.id.desc())
-    )
-
-
-@cache
-def _updates_statement() -> Select:
-    return (
-        select(
-            IncidentUpdate.incident_id,
-            IncidentUpdate.status,
-            IncidentUpdate.message,
-            IncidentUpdate.created_at,
+        .order_by(
+            Incident.started_at.desc(),
+            Incident.id.desc(),
+            IncidentUpdate.created_at.desc(),
+            IncidentUpdate.id.desc(),
         )
-        .where(IncidentUpdate.incident_id.in_(bindparam("incident_ids", expanding=True)))
-        .order_by(IncidentUpdate.created_at.desc(), IncidentUpdate.id.desc())
     )
 
 
@@ -282,67 +304,48 @@ def visible_page(partner_id: int, slug: str, now: datetime) -> PageView | None:
 
 
 def build_page_view(page: PageRef, now: datetime, access_until: datetime | None = None) -> PageView:
-    """Load a page's components and its open and recently resolved incidents (with updates)."""
-    components = [ComponentRow(*row) for row in run(_components_statement(), {"page_id": page.id})]
-    incident_rows = run(
-        _incidents_statement(), {"page_id": page.id, "resolved_since": now - RECENTLY_RESOLVED}
-    ).all()
-    updates: dict[int, list[UpdateRow]] = defaultdict(list)
-    if incident_rows:
-        for incident_id, *update in run(
-            _updates_statement(), {"incident_ids": [row.id for row in incident_rows]}
-        ):
-            updates[incident_id].append(UpdateRow(*update))
-    incidents = [IncidentRow(*row, updates=updates[row.id]) for row in incident_rows]
-    return PageView(
-        page=page,
-        overall=worst([component.status for component in components]),
-        components=components,
-        open_incidents=[incident for incident in incidents if incident.is_open],
-        resolved_incidents=[incident for incident in incidents if not incident.is_open],
-        access_until=access_until,
-        histories=histories(components, now),
-    )
-
-
-@cache
-def _history_events_statement() -> Select:
-    # Plain columns, not ORM objects: a page may hold hundreds of events.
-    event = ComponentStatusEvent
-    return (
-        select(event.component_id, event.status, event.previous_status, event.started_at)
-        .where(
-            event.component_id.in_(bindparam("component_ids", expanding=True)),
-            event.started_at >= bindparam("window_start"),
-            event.started_at <= bindparam("now"),
-        )
-        .order_by(event.started_at, event.id)
-    )
-
-
-def histories(
-    components: list[ComponentRow] | list[Component], now: datetime
-) -> dict[int, History]:
-    """Return each component's 90-day history, from one query of status events."""
+    """Load a page's components with their 90-day history, and its open and recently
+    resolved incidents with their updates: two statements."""
     today = now.astimezone(UTC).date()
     first_day = today - timedelta(days=HISTORY_DAYS - 1)
     window_start = datetime.combine(first_day, time.min, tzinfo=UTC)
-    events: dict[int, list[Row]] = defaultdict(list)
-    if components:
-        for event in run(
-            _history_events_statement(),
-            {
-                "component_ids": [component.id for component in components],
-                "window_start": window_start,
-                "now": now,
-            },
-        ):
-            events[event.component_id].append(event)
-    return {c.id: _history(c, events[c.id], first_day, today) for c in components}
+    components: dict[int, ComponentRow] = {}
+    events: dict[int, list[StatusChange]] = {}
+    for component_id, name, status, event_id, *change in run(
+        _components_statement(), {"page_id": page.id, "window_start": window_start, "now": now}
+    ):
+        if component_id not in components:
+            components[component_id] = ComponentRow(component_id, name, status)
+            events[component_id] = []
+        if event_id is not None:
+            events[component_id].append(StatusChange(*change))
+
+    incidents: dict[int, IncidentRow] = {}
+    for row in run(
+        _incidents_statement(), {"page_id": page.id, "resolved_since": now - RECENTLY_RESOLVED}
+    ):
+        incident_id, *incident, update_id, update_status, message, created_at = row
+        if incident_id not in incidents:
+            incidents[incident_id] = IncidentRow(incident_id, *incident, updates=[])
+        if update_id is not None:
+            incidents[incident_id].updates.append(UpdateRow(update_status, message, created_at))
+
+    return PageView(
+        page=page,
+        overall=worst([component.status for component in components.values()]),
+        components=list(components.values()),
+        open_incidents=[incident for incident in incidents.values() if incident.is_open],
+        resolved_incidents=[incident for incident in incidents.values() if not incident.is_open],
+        access_until=access_until,
+        histories={
+            component.id: _history(component, events[component.id], first_day, today)
+            for component in components.values()
+        },
+    )
 
 
 def _history(
-    component: ComponentRow | Component, events: list[Row], first_day: date, today: date
+    component: ComponentRow, events: list[StatusChange], first_day: date, today: date
 ) -> History:
     # The status at the start of the window: what the first event in it left,
     # or, with no event in the window, the status it has had all along.

@@ -15,6 +15,12 @@ from .helpers import add_page, add_partner, grant, sign_in, soup
 OK = ComponentStatus.OPERATIONAL
 
 
+def history_of(page, component, now):  # noqa: ANN001, ANN201
+    """Return one component's history as its status page loads it."""
+    ref = status.PageRef(id=page.id, slug=page.slug, name=page.name, description=page.description)
+    return status.build_page_view(ref, now).histories[component.id]
+
+
 def test_each_day_shows_its_worst_status(app, clock):
     with app.app_context():
         page = partners.add_page("api", name="API")
@@ -30,7 +36,7 @@ def test_each_day_shows_its_worst_status(app, clock):
         clock.set(start)
         db.session.commit()
 
-        history = status.histories([component], clock.at)[component.id]
+        history = history_of(page, component, clock.at)
 
     days = history.days
     assert len(days) == 90
@@ -54,7 +60,7 @@ def test_a_new_component_has_no_data_before_it_existed(app, clock):
         page = partners.add_page("api", name="API")
         component = partners.add_component(page, "Gateway", OK)
         db.session.commit()
-        history = status.histories([component], clock.at)[component.id]
+        history = history_of(page, component, clock.at)
     assert [day.status for day in history.days] == [None] * 89 + [OK]
     assert history.operational_percent == 100
 
@@ -91,7 +97,7 @@ def test_the_bar_matches_a_day_by_day_reading_of_the_events(clock):
     """
     from random import Random
 
-    from partner_portal.status import ComponentRow
+    from partner_portal.status import ComponentRow, StatusChange
 
     today = clock.at.date()
     first_day = today - timedelta(days=status.HISTORY_DAYS - 1)
@@ -108,9 +114,7 @@ def test_the_bar_matches_a_day_by_day_reading_of_the_events(clock):
         events, previous = [], started_with
         for moment in moments:
             new = rng.choice([s for s in statuses if s != previous])
-            events.append(
-                ComponentStatusEvent(status=new, previous_status=previous, started_at=moment)
-            )
+            events.append(StatusChange(new, previous, moment))
             previous = new
         component = ComponentRow(1, "Gateway", previous or OK)
 

@@ -121,7 +121,7 @@ def test_statements_per_request_do_not_grow_with_the_data(app, signed_in, url):
     large = statements_for(app, large_client, url.format(slug="large-0"))
 
     assert len(small) == len(large), "\n".join(large)
-    # Session, partner, then at most five reads for the page data (page, components,
-    # incidents, their updates, the 90-day history); no writes.
-    assert len(large) <= 7, "\n".join(large)
+    # Session, partner, then at most three reads for the page data (the page; its
+    # components with their 90-day history; its incidents with their updates); no writes.
+    assert len(large) <= 5, "\n".join(large)
     assert not [statement for statement in large if not statement.startswith("SELECT")]
