@@ -72,7 +72,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_sessions(app: Flask) -> None:
     """Give partners and staff each their own server-side session store and cookie."""
-    from .models import PartnerSession, StaffSession
+    from .models import Admin, Partner, PartnerSession, StaffSession
     from .security.sessions import Realm, RealmSessionInterface, SessionRouter
 
     partner_realm = RealmSessionInterface(
@@ -84,6 +84,7 @@ def register_sessions(app: Flask) -> None:
             model=PartnerSession,
             identity_key="partner_id",
             path_prefix="",
+            identity_model=Partner,
         ),
     )
     router = SessionRouter(default=partner_realm)
@@ -97,6 +98,7 @@ def register_sessions(app: Flask) -> None:
                 model=StaffSession,
                 identity_key="admin_id",
                 path_prefix="/admin",
+                identity_model=Admin,
             ),
         )
     )

@@ -53,6 +53,8 @@ class Realm:
     model: Any
     identity_key: str
     path_prefix: str
+    # The signed-in identity's model (Partner, Admin), read with the session row.
+    identity_model: Any = None
 
 
 class PortalSession(ServerSideSession):
@@ -69,6 +71,8 @@ class PortalSession(ServerSideSession):
         self.had_sid_cookie = False
         self.had_pre_cookie = False
         self.ip_address: str | None = None
+        # The signed-in identity's object, read with the row (see Realm.identity_model).
+        self.identity: Any = None
         self.user_agent: str | None = None
         # True when the store could not be read: the request must be refused
         # (see errors.refuse_without_session_store), and nothing is saved.
@@ -82,10 +86,18 @@ class RealmSessionInterface(ServerSideSessionInterface):
 
     def __init__(self, app: Flask, realm: Realm) -> None:
         self.realm = realm
-        # Built once: this read runs on every signed-in request.
-        self._read_statement = select(realm.model.data, realm.model.expiry).where(
-            realm.model.session_id == bindparam("session_id")
-        )
+        # Built once: this read runs on every signed-in request. It reads the
+        # identity in the same statement (and round trip), which puts it in the
+        # ORM's identity map: the identity loader's ``db.session.get`` then
+        # runs no query. A row whose identity is gone is not adopted.
+        model, identity = realm.model, realm.identity_model
+        if identity is None:
+            statement = select(model.data, model.expiry)
+        else:
+            statement = select(model.data, model.expiry, identity).join(
+                identity, identity.id == getattr(model, realm.identity_key)
+            )
+        self._read_statement = statement.where(model.session_id == bindparam("session_id"))
         # And this one on every sign-in.
         self._insert_statement = insert(realm.model.__table__)
         super().__init__(
@@ -104,10 +116,19 @@ class RealmSessionInterface(ServerSideSessionInterface):
     # -- the store ---------------------------------------------------------
 
     def _retrieve_session_data(self, store_id: str) -> dict[str, Any] | None:
-        row = run(self._read_statement, {"session_id": store_id}).first()
+        return self._read(store_id)[0]
+
+    def _read(self, store_id: str) -> tuple[dict[str, Any] | None, Any]:
+        """Return the stored session's data and its identity object (None, None if none)."""
+        parameters = {"session_id": store_id}
+        if self.realm.identity_model is None:
+            row = run(self._read_statement, parameters).first()
+        else:
+            row = db.session.execute(self._read_statement, parameters).first()
         if row is None or row.expiry <= clock.now():
-            return None
-        return self.serializer.decode(row.data)
+            return None, None
+        identity = row[2] if self.realm.identity_model is not None else None
+        return self.serializer.decode(row.data), identity
 
     def _delete_session(self, store_id: str) -> None:
         model = self.realm.model
@@ -180,7 +201,7 @@ class RealmSessionInterface(ServerSideSessionInterface):
         # always mints a fresh id. That is what stops session fixation.
         if sid and len(sid) <= MAX_COOKIE_LENGTH:
             try:
-                data = self._retrieve_session_data(sid)
+                data, identity = self._read(sid)
             except SQLAlchemyError as error:
                 # The database is down. Carrying on anonymous would sign the
                 # partner out (their cookie deleted) and let anonymous code
@@ -193,6 +214,9 @@ class RealmSessionInterface(ServerSideSessionInterface):
                 return session
             if data is not None and data.get(self.realm.identity_key) is not None:
                 session = self.session_class(data, sid=sid)
+                # Held for the request: the ORM's identity map keeps objects
+                # only while something refers to them.
+                session.identity = identity
         if session is None:
             session = self.session_class(self._load_pre_session(app, request), sid=None)
         session.interface = self
