@@ -228,9 +228,14 @@ class RealmSessionInterface(ServerSideSessionInterface):
         return session
 
     def regenerate(self, session: Any) -> None:
-        """Forget the stored session; the next save stores it under a brand-new id."""
+        """Forget the stored session; the next save stores it under a brand-new id.
+
+        The old row is deleted in the current transaction, which the save
+        commits together with the new row (and whatever the sign-in wrote).
+        """
         if session.sid is not None:
-            self._delete_session(session.sid)
+            model = self.realm.model
+            db.session.execute(delete(model).where(model.session_id == session.sid))
             session.sid = None
         session.modified = True
 
