@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 
@@ -167,6 +167,18 @@ def _grant_is_current():  # noqa: ANN202 - a SQL expression
     return or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > bindparam("now"))
 
 
+def _granted_pages(*extra: Any) -> Select:
+    """Pages joined with their grants: a PageRef's columns, the grant's end, then ``extra``."""
+    return select(
+        StatusPage.id,
+        StatusPage.slug,
+        StatusPage.name,
+        StatusPage.description,
+        AccessGrant.expires_at,
+        *extra,
+    ).join(AccessGrant, AccessGrant.page_id == StatusPage.id)
+
+
 @cache
 def _visible_pages_statement() -> Select:
     # The worst component status, the component count and the open incident
@@ -182,17 +194,7 @@ def _visible_pages_statement() -> Select:
         .scalar_subquery()
     )
     return (
-        select(
-            StatusPage.id,
-            StatusPage.slug,
-            StatusPage.name,
-            StatusPage.description,
-            AccessGrant.expires_at,
-            worst_rank,
-            component_count,
-            open_incidents,
-        )
-        .join(AccessGrant, AccessGrant.page_id == StatusPage.id)
+        _granted_pages(worst_rank, component_count, open_incidents)
         .where(AccessGrant.partner_id == bindparam("partner_id"), _grant_is_current())
         .order_by(StatusPage.name, StatusPage.id)
     )
@@ -200,20 +202,10 @@ def _visible_pages_statement() -> Select:
 
 @cache
 def _visible_page_statement() -> Select:
-    return (
-        select(
-            StatusPage.id,
-            StatusPage.slug,
-            StatusPage.name,
-            StatusPage.description,
-            AccessGrant.expires_at,
-        )
-        .join(AccessGrant, AccessGrant.page_id == StatusPage.id)
-        .where(
-            StatusPage.slug == bindparam("slug"),
-            AccessGrant.partner_id == bindparam("partner_id"),
-            _grant_is_current(),
-        )
+    return _granted_pages().where(
+        StatusPage.slug == bindparam("slug"),
+        AccessGrant.partner_id == bindparam("partner_id"),
+        _grant_is_current(),
     )
 
 
