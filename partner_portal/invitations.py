@@ -66,7 +66,12 @@ def invite(partner: Partner, requester: Requester, admin_id: int | None) -> None
 
 
 def accept(token_id: int, requester: Requester) -> Partner:
-    """Redeem an invitation once: activate the partner and audit ``partner.signup``."""
+    """Redeem an invitation once: activate the partner and audit ``partner.signup``, uncommitted.
+
+    As with a sign-in link, the caller starts the session and the session
+    store commits these writes with the new session row: the invitation is
+    spent and the partner active if and only if they are signed in.
+    """
     token = tokens.redeem_token(token_id, Purpose.SIGNUP)
     partner = token.partner
     if partner is None:
@@ -81,7 +86,6 @@ def accept(token_id: int, requester: Requester) -> Partner:
         email=partner.email,
         details={"token_id": token.id, "was_active": was_active},
     )
-    db.session.commit()
     return partner
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -94,6 +95,20 @@ class Browser:
         data = self.get(page).form_fields(action)
         data.update(fields or {})
         return self.post_form(action, data)
+
+
+def server_environment(database_url: str, smtp: tuple[str, int], instance: str) -> dict[str, str]:
+    """What a live portal is started with: a database, a fresh secret key, a mail server."""
+    host, port = smtp
+    return {
+        "PORTAL_ENV": "development",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": database_url,
+        "PORTAL_BASE_URL": "http://localhost",
+        "MAIL_SERVER": host,
+        "MAIL_PORT": str(port),
+        "PORTAL_INSTANCE_PATH": instance,
+    }
 
 
 @contextmanager

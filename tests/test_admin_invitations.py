@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from partner_portal import messages
 from partner_portal.extensions import db
@@ -209,3 +209,33 @@ def test_an_invitation_still_in_the_outbox_shows_as_pending(app, client, admin, 
     text = soup(client.get(response.location)).get_text(" ", strip=True)
     assert "being sent" not in text
     assert "expires" in text
+
+
+def test_an_invitation_whose_session_cannot_be_stored_spends_nothing(app, client, admin, smtp):
+    """Spending the invitation, activating the partner and the session row are one transaction."""
+    invite(client)
+    token = link_from(smtp.wait_for(1)[0], SIGNUP_PATTERN)
+    partner = app.test_client()
+    partner.get(f"/partner/signup/{token}")
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        db.session.execute(text("ALTER TABLE partner_sessions RENAME TO partner_sessions_away"))
+        db.session.commit()
+    try:
+        failed = submit(partner, "/partner/signup", "/partner/signup")
+    finally:
+        with app.app_context():
+            db.session.execute(text("ALTER TABLE partner_sessions_away RENAME TO partner_sessions"))
+            db.session.commit()
+    assert failed.status_code >= 500
+    assert not get_partner(app, "bob@globex.example").is_active
+    assert audit_events(app, "partner.signup") == []
+    with app.app_context():
+        assert db.session.scalar(select(MagicLinkToken.used_at)) is None
+
+    # Nothing was lost: the same invitation works once the store is back.
+    again = app.test_client()
+    again.get(f"/partner/signup/{token}")
+    accepted = submit(again, "/partner/signup", "/partner/signup")
+    assert accepted.location == "/partner/dashboard"
+    assert get_partner(app, "bob@globex.example").is_active

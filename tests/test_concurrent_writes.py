@@ -6,7 +6,6 @@ the lock instead of failing.
 
 from __future__ import annotations
 
-import secrets
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +16,7 @@ from partner_portal.security.purposes import Purpose
 
 from .conftest import free_port
 from .helpers import add_partner, get_partner
-from .servers import Browser, gunicorn
+from .servers import Browser, gunicorn, server_environment
 
 THREADS = 8
 ROUNDS = 12
@@ -45,13 +44,11 @@ def test_many_workers_writing_at_once_never_fail(app, smtp, smtp_server, clock, 
     links = mint_links(app, "alice@acme.example", THREADS * ROUNDS)
     controller, _ = smtp_server
     environment = {
-        "PORTAL_ENV": "development",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "PORTAL_BASE_URL": "http://localhost",
-        "MAIL_SERVER": controller.hostname,
-        "MAIL_PORT": str(controller.port),
-        "PORTAL_INSTANCE_PATH": str(tmp_path / "instance"),
+        **server_environment(
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            (controller.hostname, controller.port),
+            str(tmp_path / "instance"),
+        ),
         # This test is about write contention, not abuse: lift the link limits.
         "RATE_LIMIT_PER_EMAIL": "100000",
         "RATE_LIMIT_PER_IP": "100000",

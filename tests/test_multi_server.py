@@ -6,14 +6,13 @@ using the session on the other; signing out on the second ends it on both.
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import pytest
 
 from .conftest import free_port
 from .helpers import add_page, add_partner, grant, token_from
-from .servers import Browser, gunicorn, send_pending
+from .servers import Browser, gunicorn, send_pending, server_environment
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -22,15 +21,11 @@ pytestmark = pytest.mark.postgresql_only
 def environment(app, smtp_server, tmp_path) -> dict[str, str]:
     """What both servers are started with: one database, one secret key, one mail server."""
     controller, _ = smtp_server
-    return {
-        "PORTAL_ENV": "development",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "PORTAL_BASE_URL": "http://localhost",
-        "MAIL_SERVER": controller.hostname,
-        "MAIL_PORT": str(controller.port),
-        "PORTAL_INSTANCE_PATH": str(tmp_path / "instance"),
-    }
+    return server_environment(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        (controller.hostname, controller.port),
+        str(tmp_path / "instance"),
+    )
 
 
 def test_sign_in_on_one_server_and_carry_on_on_the_other(app, smtp, environment, tmp_path):
