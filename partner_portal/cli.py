@@ -104,8 +104,8 @@ def deactivate_partner(email: str) -> None:
 @click.argument("csv_file", type=click.File("rb"))
 def import_partners(csv_file) -> None:  # noqa: ANN001 - a binary file
     """Import partners (email,name,company,pages) from a CSV file: all of them or none."""
-    from .admin import importer
     from .admin.identity import Actor
+    from .admin.partners import importer
 
     try:
         text = importer.decode(csv_file.read())
@@ -239,7 +239,7 @@ def read_password() -> str:
 @click.argument("email")
 def create_admin(email: str) -> None:
     """Create a staff account; the password is prompted for (or read from standard input)."""
-    from .admin import service
+    from .admin.staff import accounts as service
     from .security.passwords import WeakPassword
 
     password = read_password()

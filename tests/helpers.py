@@ -178,7 +178,7 @@ ADMIN_PASSWORD = "correct horse battery staple"
 
 def add_admin(app: Flask, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> int:
     """Create a staff account; return its id."""
-    from partner_portal.admin import service
+    from partner_portal.admin.staff import accounts as service
     from partner_portal.security.audit import SYSTEM
 
     with app.app_context():

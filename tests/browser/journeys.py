@@ -6,7 +6,7 @@ import re
 from email.message import EmailMessage
 
 from partner_portal import demo, partners
-from partner_portal.admin import service
+from partner_portal.admin.staff import accounts as service
 from partner_portal.extensions import db
 from partner_portal.models import ComponentStatus
 from partner_portal.security.audit import SYSTEM

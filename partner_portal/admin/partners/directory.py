@@ -14,9 +14,9 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import delete, func, or_, select
 from wtforms.fields.choices import SelectChoice
 
-from .. import clock, invitations, partners
-from ..extensions import db
-from ..models import (
+from ... import clock, invitations, partners
+from ...extensions import db
+from ...models import (
     AccessGrant,
     AuditEvent,
     MagicLinkToken,
@@ -26,10 +26,10 @@ from ..models import (
     PartnerSession,
     StatusPage,
 )
-from ..security import sessions, tokens
-from ..security.audit import Severity, record
-from ..security.purposes import Purpose
-from .identity import Actor
+from ...security import sessions, tokens
+from ...security.audit import Severity, record
+from ...security.purposes import Purpose
+from ..identity import Actor
 
 PER_PAGE = 25
 RECENT_EVENTS = 20

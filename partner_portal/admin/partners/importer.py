@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from .. import partners
-from ..extensions import db
-from ..models import Partner, StatusPage
-from ..security.audit import record
-from .identity import Actor
+from ... import partners
+from ...extensions import db
+from ...models import Partner, StatusPage
+from ...security.audit import record
+from ..identity import Actor
 
 REQUIRED_COLUMNS = ("email", "name")
 OPTIONAL_COLUMNS = ("company", "pages")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from .. import messages, outbox
-from ..extensions import db
-from ..models import OutboxJob
-from .blueprint import bp
-from .directory import audit
-from .forms import ButtonForm
-from .identity import actor, admin_login_required
+from ... import messages, outbox
+from ...extensions import db
+from ...models import OutboxJob
+from ..blueprint import bp
+from ..forms import ButtonForm
+from ..identity import actor, admin_login_required
+from ..partners.directory import audit
 
 
 @bp.get("/outbox")

@@ -6,16 +6,19 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import clock, invitations, messages, status
-from ..email import describe_duration
-from ..extensions import db
-from ..models import AccessGrant, Partner, StatusPage
-from ..partners import DirectoryError, DuplicatePartner, InvalidEmail
-from ..web import url_prefix
-from . import directory, importer, statuspages
-from .blueprint import bp
+from ... import clock, invitations, messages, status
+from ...email import describe_duration
+from ...extensions import db
+from ...models import AccessGrant, Partner, StatusPage
+from ...partners import DirectoryError, DuplicatePartner, InvalidEmail
+from ...web import url_prefix
+from ..blueprint import bp
+from ..console import Page, confirm, render_form
+from ..forms import ButtonForm
+from ..identity import actor, admin_login_required
+from ..staff.views import admin_next
+from . import directory, importer
 from .forms import (
-    ButtonForm,
     GrantForm,
     ImportForm,
     InviteForm,
@@ -23,10 +26,6 @@ from .forms import (
     PartnerForm,
     PartnerSearchForm,
 )
-from .identity import actor, admin_login_required
-from .views_auth import admin_next
-
-Page = Response | tuple[str, int] | str
 
 
 def partner_or_404(partner_id: int) -> Partner:
@@ -37,39 +36,9 @@ def partner_or_404(partner_id: int) -> Partner:
     return partner
 
 
-def confirm(title: str, sentence: str, button: str, cancel: str) -> str:
-    """Render the confirmation page of a destructive action (its POST is the same URL)."""
-    return render_template(
-        "admin/confirm.html",
-        form=ButtonForm(),
-        title=title,
-        sentence=sentence,
-        button=button,
-        action=request.path,
-        cancel=cancel,
-    )
-
-
 def show(partner_id: int) -> Response:
     """Redirect to a partner's page (the end of every POST about them)."""
     return redirect(url_for(".show_partner", partner_id=partner_id), 303)
-
-
-def form_failed(template: str, status_code: int = 400, **context: object) -> tuple[str, int]:
-    """Render a form again with its field errors."""
-    return render_template(template, **context), status_code
-
-
-@bp.get("/")
-@admin_login_required
-def index() -> str:
-    """The console's front page: where things stand and what happened lately."""
-    return render_template(
-        "admin/index.html",
-        pages=statuspages.list_pages(),
-        partners=directory.search_partners(None, 1),
-        events=directory.recent_events(),
-    )
 
 
 @bp.get("/partners")
@@ -126,12 +95,6 @@ def invite_partner() -> Page:
             flash_invitation(partner.email)
             return show(partner.id)
     return render_form("admin/partners/new.html", form, title="Invite a partner")
-
-
-def render_form(template: str, form: object, **context: object) -> Page:
-    """Render a form page; 400 when a submitted form had errors."""
-    status_code = 400 if request.method == "POST" else 200
-    return render_template(template, form=form, **context), status_code
 
 
 def flash_invitation(email: str) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Response, render_template, request, stream_with_context
 
-from .. import clock
-from ..extensions import db
+from ... import clock
+from ...extensions import db
+from ..blueprint import bp
+from ..identity import actor, admin_login_required
+from ..partners.directory import audit
 from . import auditlog
-from .blueprint import bp
-from .directory import audit
 from .forms import AuditFilterForm
-from .identity import actor, admin_login_required
 
 FILTER_FIELDS = ("action", "partner", "admin", "severity", "since", "until")
 

@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, false, or_, select
 
-from ..extensions import db
-from ..models import Admin, AuditEvent, Partner
-from ..partners import InvalidEmail, canonical_email
+from ...extensions import db
+from ...models import Admin, AuditEvent, Partner
+from ...partners import InvalidEmail, canonical_email
 
 PER_PAGE = 50
 CSV_COLUMNS = [
