@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, delete, or_, select
 
 from .extensions import db
 from .models import MagicLinkToken, OutboxJob, OutboxStatus, RateLimit
+from .security.sessions import SessionRouter
 
 # No rate limit counts over more than a day, so a window that began earlier is over.
 LONGEST_RATE_LIMIT_WINDOW = timedelta(days=1)
@@ -72,14 +73,9 @@ def delete_in_batches(model: Any, *conditions: ColumnElement[bool]) -> int:
 def session_models() -> list[tuple[str, Any]]:
     """Return (realm name, session model) for every session realm the app serves."""
     router = current_app.session_interface
-    interfaces = [getattr(router, "default", None)] + [
-        interface for _, interface in getattr(router, "by_prefix", [])
-    ]
-    return [
-        (interface.realm.name, interface.realm.model)
-        for interface in interfaces
-        if interface is not None and hasattr(interface, "realm")
-    ]
+    if not isinstance(router, SessionRouter):
+        return []
+    return [(interface.realm.name, interface.realm.model) for interface in router.realms()]
 
 
 @sweep
