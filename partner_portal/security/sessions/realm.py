@@ -30,9 +30,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from ... import clock
 from ...extensions import db
 from . import cookies
-from .store import IdentityModel, RowValues, SessionData, SessionModel, SessionStore
-from .store import Identity as Identity
-from .store import new_session_id as new_session_id
+from .store import (
+    Identity,
+    IdentityModel,
+    RowValues,
+    SessionData,
+    SessionModel,
+    SessionStore,
+    new_session_id,
+)
 
 MAX_COOKIE_LENGTH = 128
 EXPIRES_AT = "_expires_at"

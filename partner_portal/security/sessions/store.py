@@ -14,7 +14,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Unpack, cast
+from typing import Any, cast
 
 import msgspec
 from sqlalchemy import CursorResult, Executable, Row, bindparam, delete, insert, select, update
@@ -91,7 +91,7 @@ class SessionStore:
     def read(self, sid: str) -> StoredSession | None:
         """Return the unexpired session stored for ``sid``, or None."""
         parameters = {"session_hash": store_key(sid)}
-        row: Row[Unpack[tuple[Any, ...]]] | None
+        row: Row[*tuple[Any, ...]] | None
         if self.identity_model is None:
             row = run(self._read_statement, parameters).first()
         else:
