@@ -92,6 +92,7 @@ def register_sessions(app: Flask) -> None:
             identity_key="partner_id",
             path_prefix="",
             identity_model=Partner,
+            device_cookie_name="partner.device",
         ),
     )
     router = SessionRouter(default=partner_realm)
@@ -106,6 +107,7 @@ def register_sessions(app: Flask) -> None:
                 identity_key="admin_id",
                 path_prefix="/admin",
                 identity_model=Admin,
+                device_cookie_name="oncall.device",
             ),
         )
     )

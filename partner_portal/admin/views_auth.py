@@ -41,7 +41,12 @@ def login() -> Response | tuple[str, int] | str:
     form = AdminLoginForm()
     if form.validate_on_submit():
         try:
-            admin = service.authenticate(form.email.data, form.password.data, requester())
+            admin = service.authenticate(
+                form.email.data,
+                form.password.data,
+                requester(),
+                device=sessions.device_claim(session),
+            )
         except service.LoginThrottled as error:
             wait = describe_duration(round_up_to_minute(error.retry_after))
             flash(messages.ADMIN_LOGIN_THROTTLED.format(wait=wait), "error")

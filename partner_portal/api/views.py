@@ -60,7 +60,10 @@ def request_login() -> Response | tuple[Response, int]:
     redirect_to = json_body().get("redirectTo")
     try:
         service.request_login_link(
-            raw_email, requester(), safe_next(redirect_to if isinstance(redirect_to, str) else None)
+            raw_email,
+            requester(),
+            safe_next(redirect_to if isinstance(redirect_to, str) else None),
+            device=sessions.device_claim(session),
         )
     except tokens.RateLimited as throttled:
         return too_many(throttled.retry_after)

@@ -12,6 +12,8 @@ The layer is split by job:
 * :mod:`.cookies`: cookie names, attributes and signing (with key fallbacks);
 * :mod:`.realm`: one realm's Flask session interface, joining the two;
 * :mod:`.router`: the app's session interface, picking the realm by path;
+* :mod:`.devices`: device cookies, set at every sign-in, so limits can tell a
+  user's own browser from a stranger's;
 * :mod:`.signin`: what views call (``begin``, ``end``, ``has_expired``, ...).
 
 We own the session interface outright, on Flask's public
@@ -26,11 +28,13 @@ it still gave us was an id generator and a msgpack call: a few lines here.
 
 from __future__ import annotations
 
+from .devices import DeviceClaim
 from .realm import PortalSession, Realm, RealmSessionInterface
 from .router import SessionRouter
 from .signin import (
     begin,
     current_store_key,
+    device_claim,
     end,
     end_all,
     has_expired,
@@ -40,12 +44,14 @@ from .signin import (
 from .store import store_key
 
 __all__ = [
+    "DeviceClaim",
     "PortalSession",
     "Realm",
     "RealmSessionInterface",
     "SessionRouter",
     "begin",
     "current_store_key",
+    "device_claim",
     "end",
     "end_all",
     "has_expired",

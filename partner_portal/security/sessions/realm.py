@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ... import clock
 from ...extensions import db
-from . import cookies
+from . import cookies, devices
 from .store import (
     Identity,
     IdentityModel,
@@ -63,6 +63,8 @@ class Realm:
     path_prefix: str
     # The signed-in identity's model (Partner, Admin), read with the session row.
     identity_model: IdentityModel | None = None
+    # Set at every sign-in, kept after sign-out: see devices.py.
+    device_cookie_name: str | None = None
 
 
 class PortalSession(SecureCookieSession):
@@ -83,6 +85,8 @@ class PortalSession(SecureCookieSession):
         self.store_unavailable = False
         # Set by signin.end(): the save deletes the cookie and clears site data.
         self.ended = False
+        # The device cookie as the browser sent it (read, and checked, only when asked).
+        self.device_cookie: str | None = None
 
 
 class RealmSessionInterface(SessionInterface):
@@ -123,6 +127,10 @@ class RealmSessionInterface(SessionInterface):
         session.realm = self
         session.had_sid_cookie = bool(sid)
         session.had_pre_cookie = pre_name in request.cookies
+        if realm.device_cookie_name is not None:
+            session.device_cookie = request.cookies.get(
+                cookies.cookie_name(app, realm.device_cookie_name)
+            )
         session.ip_address = request.remote_addr
         session.user_agent = request.user_agent.string
         session.accessed = False
@@ -182,6 +190,7 @@ class RealmSessionInterface(SessionInterface):
                 # A brand-new id cannot have a row yet: insert straight away.
                 session.sid = new_session_id()
                 self.store.insert(session.sid, data, values, session.user_agent)
+                self._remember_device(app, session, response)
             elif not self.store.update(session.sid, data, values):
                 self.store.insert(session.sid, data, values, session.user_agent)
             # The commit also commits what the sign-in wrote (the spent link,
@@ -196,6 +205,20 @@ class RealmSessionInterface(SessionInterface):
             )
         if session.had_pre_cookie:
             cookies.delete_cookie(app, response, cookies.cookie_name(app, realm.pre_cookie_name))
+
+    def _remember_device(self, app: Flask, session: PortalSession, response: Response) -> None:
+        """Give a browser that just signed in its device cookie (whatever the way of signing in)."""
+        name = self.realm.device_cookie_name
+        identity = dict.get(session, self.realm.identity_key)
+        if name is None or not isinstance(identity, int):
+            return
+        cookies.set_cookie(
+            app,
+            response,
+            cookies.cookie_name(app, name),
+            devices.issue(app, self.realm.name, identity),
+            max_age=app.config["DEVICE_COOKIE_LIFETIME"],
+        )
 
     def _save_anonymous(self, app: Flask, session: PortalSession, response: Response) -> None:
         realm = self.realm

@@ -10,12 +10,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
+from flask import current_app
 from flask.sessions import SessionMixin
 from sqlalchemy import CursorResult, delete
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ... import clock
 from ...extensions import db
+from . import devices
+from .devices import DeviceClaim
 from .realm import EXPIRES_AT, PortalSession
 from .store import SessionModel, store_key
 
@@ -80,6 +83,14 @@ def signed_in_at(session: SessionMixin) -> datetime | None:
     """Return when a signed-in session's sign-in happened (None if anonymous)."""
     stamp = session.get(SIGNED_IN_AT)
     return datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int) else None
+
+
+def device_claim(session: SessionMixin) -> DeviceClaim | None:
+    """Return what this browser's device cookie claims (it signed in as whom), if it is valid."""
+    portal = _portal(session)
+    if portal.device_cookie is None or portal.realm is None:
+        return None
+    return devices.read(current_app, portal.realm.realm.name, portal.device_cookie)
 
 
 def current_store_key(session: SessionMixin) -> str | None:
