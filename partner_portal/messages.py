@@ -118,7 +118,7 @@ PARTNER_ALREADY_ACTIVE = "{email} is already active."
 PARTNER_IS_DELETED = "That account was deleted; it cannot be reactivated. Invite the person again."
 PARTNER_DELETED = "Partner {email} deleted. Their audit history is kept."
 PARTNER_INVITED = "The invitation to {email} is on its way. Its link works for {lifetime}."
-SESSION_ENDED = "Session ended. That browser is signed out on its next request."
+PARTNER_SESSION_ENDED_BY_ADMIN = "Session ended. That browser is signed out on its next request."
 SESSIONS_ENDED = "{count} session(s) ended."
 LINK_REVOKED_BY_ADMIN = "Link revoked."
 LINK_NOT_OUTSTANDING = "That link was already used, expired or revoked."
@@ -145,7 +145,7 @@ OUTBOX_RETRIED = "The email to {email} is queued again and will be sent in a mom
 OUTBOX_NOT_RETRIABLE = "Only failed or dropped emails can be retried."
 
 
-def too_many_requests(wait: timedelta) -> str:
+def try_again_in(wait: timedelta) -> str:
     """Return the throttling sentence, with the wait in whole minutes (rounded up)."""
     minutes = max(1, math.ceil(wait.total_seconds() / 60))
     return f"Too many requests. Try again in {minutes} minute{'s' if minutes != 1 else ''}."

@@ -253,7 +253,7 @@ def end_partner_session(partner_id: int, session_id: int) -> Page:
             url_for(".show_partner", partner_id=partner.id),
         )
     if directory.end_session(actor(), partner, session_id):
-        flash(messages.SESSION_ENDED, "success")
+        flash(messages.PARTNER_SESSION_ENDED_BY_ADMIN, "success")
     else:
         flash(messages.SESSIONS_ENDED.format(count=0), "info")
     return show(partner.id)

@@ -72,7 +72,7 @@ def request_login() -> Response | tuple[Response, int]:
 
 def too_many(wait: timedelta) -> tuple[Response, int]:
     """Answer 429 with the throttling sentence and ``Retry-After``."""
-    response, status_code = error(messages.too_many_requests(wait), 429)
+    response, status_code = error(messages.try_again_in(wait), 429)
     response.headers["Retry-After"] = retry_after_header(wait)
     return response, status_code
 

@@ -31,7 +31,7 @@ from ..helpers import (
     token_from,
 )
 
-HOUR_WAIT = messages.too_many_requests(timedelta(hours=1))
+HOUR_WAIT = messages.try_again_in(timedelta(hours=1))
 
 
 def outbox_count(app) -> int:
@@ -73,7 +73,7 @@ def test_a_sixth_request_for_one_address_within_the_hour_is_refused(app, smtp, c
 
     clock.advance(minutes=45)
     response = request_link(from_ip(app, "198.51.100.98"), "alice@acme.example")
-    assert flashes(response) == [messages.too_many_requests(timedelta(minutes=15))]
+    assert flashes(response) == [messages.try_again_in(timedelta(minutes=15))]
     clock.advance(minutes=15)
     response = request_link(from_ip(app, "198.51.100.97"), "alice@acme.example")
     assert response.location == "/partner/login/sent"
@@ -232,13 +232,13 @@ def test_the_api_answers_429_with_retry_after(app, client, smtp):
 
 
 def test_the_message_counts_whole_minutes_rounding_up():
-    assert messages.too_many_requests(timedelta(minutes=60)) == (
+    assert messages.try_again_in(timedelta(minutes=60)) == (
         "Too many requests. Try again in 60 minutes."
     )
-    assert messages.too_many_requests(timedelta(seconds=61)) == (
+    assert messages.try_again_in(timedelta(seconds=61)) == (
         "Too many requests. Try again in 2 minutes."
     )
-    assert messages.too_many_requests(timedelta(seconds=5)) == (
+    assert messages.try_again_in(timedelta(seconds=5)) == (
         "Too many requests. Try again in 1 minute."
     )
 
