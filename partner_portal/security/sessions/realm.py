@@ -124,6 +124,10 @@ class RealmSessionInterface(SessionInterface):
         pre_name = cookies.cookie_name(app, realm.pre_cookie_name)
         if session is None:
             session = PortalSession(self._load_pre_session(app, request.cookies.get(pre_name)))
+            # A session cookie naming no live session: the session ended (its
+            # lifetime, the partner elsewhere, an admin), so the browser is told
+            # what a sign-out tells it.
+            session.ended = bool(sid)
         session.realm = self
         session.had_sid_cookie = bool(sid)
         session.had_pre_cookie = pre_name in request.cookies
