@@ -265,3 +265,53 @@ def test_expired_counters_are_pruned_by_the_command(app, runner, smtp, clock):
     with app.app_context():
         keys = sorted(db.session.scalars(select(RateLimit.key)))
     assert keys == ["198.51.100.50", "late@acme.example"]
+
+
+# -- IPv6 and the staff reset (issue 10, finding 11) ------------------------------
+
+
+def test_an_ipv6_subscriber_cannot_take_a_fresh_budget_from_every_address(app, smtp):
+    """One subscriber holds a whole /64: 2^64 addresses, one limit."""
+    for i in range(1, 21):
+        response = request_link(from_ip(app, f"2001:db8:1:2::{i:x}"), f"p{i}@acme.example")
+        assert response.status_code == 303
+    refused = request_link(from_ip(app, "2001:db8:1:2:ffff:ffff:ffff:ffff"), "q@acme.example")
+    assert refused.status_code == 429
+    # The next /64 is someone else.
+    assert request_link(from_ip(app, "2001:db8:1:3::1"), "q@acme.example").status_code == 303
+
+
+def test_an_ipv4_mapped_address_counts_as_its_ipv4_address(app, smtp):
+    app.config["RATE_LIMIT_PER_IP"] = 2
+    assert request_link(from_ip(app, "198.51.100.7"), "a@acme.example").status_code == 303
+    assert request_link(from_ip(app, "::ffff:198.51.100.7"), "b@acme.example").status_code == 303
+    assert request_link(from_ip(app, "198.51.100.7"), "c@acme.example").status_code == 429
+
+
+def test_the_per_ip_keys(app):
+    from partner_portal.security.limits import client_key
+
+    assert client_key("198.51.100.7") == "198.51.100.7"
+    assert client_key("::ffff:198.51.100.7") == "198.51.100.7"
+    assert client_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd") == "2001:db8:1:2::/64"
+    assert client_key("2001:DB8:1:2::1") == "2001:db8:1:2::/64"
+    assert client_key(None) == "unknown"
+
+
+def test_a_staff_reset_sprayer_over_its_ip_limit_does_not_count_the_address(app, smtp):
+    """Check the IP first: an IP already refused must not use up a real admin's resets."""
+    from ..helpers import ADMIN_EMAIL, add_admin
+
+    add_admin(app)
+    sprayer = from_ip(app, "203.0.113.66")
+    for i in range(20):
+        submit(
+            sprayer, "/admin/password-reset", "/admin/password-reset", {"email": f"x{i}@e.example"}
+        )
+    for _ in range(10):  # refused by the IP limit: the admin's address is not counted
+        submit(sprayer, "/admin/password-reset", "/admin/password-reset", {"email": ADMIN_EMAIL})
+
+    admin = from_ip(app, "192.0.2.10")
+    submit(admin, "/admin/password-reset", "/admin/password-reset", {"email": ADMIN_EMAIL})
+    (message,) = smtp.wait_for(1)
+    assert message["To"] == ADMIN_EMAIL
