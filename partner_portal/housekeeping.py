@@ -1,13 +1,13 @@
 """Housekeeping: remove rows that have outlived their use (``flask cleanup``, daily from cron).
 
 Each kind of row has one *sweep*: a function ``(now, retention) -> [Removed]``
-registered with :func:`sweep`. A feature that owns a table that grows (rate
-limit windows, the mail outbox) registers its own sweep next to its model::
+registered with :func:`sweep`. A feature that owns a table that grows registers
+its own sweep::
 
     @housekeeping.sweep
-    def old_rate_limit_windows(now: datetime, retention: timedelta) -> list[Removed]:
-        count = delete_in_batches(RateLimit, RateLimit.window_ends_at < now)
-        return [Removed("rate-limit windows that have ended", count)]
+    def finished_mail(now: datetime, retention: timedelta) -> list[Removed]:
+        count = delete_in_batches(OutboxJob, OutboxJob.finished_at < now - retention)
+        return [Removed("finished emails", count)]
 
 Audit events are kept ``AUDIT_RETENTION_DAYS`` (400 by default), then removed
 in batches like everything else: the record of what happened, for as long as
