@@ -8,15 +8,16 @@ from datetime import timedelta
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from .. import messages
-from ..email import describe_duration
-from ..security import sessions, tokens
-from ..security.purposes import Purpose
-from ..web import requester, safe_next
-from . import service
-from .blueprint import bp
-from .forms import AdminLoginForm, ButtonForm, NewPasswordForm, PasswordResetRequestForm
-from .identity import ADMIN_KEY, is_admin_path
+from ... import messages
+from ...email import describe_duration
+from ...security import sessions, tokens
+from ...security.purposes import Purpose
+from ...web import requester, safe_next
+from ..blueprint import bp
+from ..forms import ButtonForm
+from ..identity import ADMIN_KEY, is_admin_path
+from . import accounts
+from .forms import AdminLoginForm, NewPasswordForm, PasswordResetRequestForm
 
 PENDING_RESET = "pending_reset"
 
@@ -41,17 +42,17 @@ def login() -> Response | tuple[str, int] | str:
     form = AdminLoginForm()
     if form.validate_on_submit():
         try:
-            admin = service.authenticate(
+            admin = accounts.authenticate(
                 form.email.data,
                 form.password.data,
                 requester(),
                 device=sessions.device_claim(session),
             )
-        except service.LoginThrottled as error:
+        except accounts.LoginThrottled as error:
             wait = describe_duration(round_up_to_minute(error.retry_after))
             flash(messages.ADMIN_LOGIN_THROTTLED.format(wait=wait), "error")
             return render_template("admin/login.html", form=form), 429
-        except service.LoginFailed:
+        except accounts.LoginFailed:
             flash(messages.ADMIN_LOGIN_FAILED, "error")
             return render_template("admin/login.html", form=form), 400
         sessions.begin(
@@ -77,7 +78,7 @@ def logout() -> Response:
     """End the staff session, here and in the database; the partner session is untouched."""
     ButtonForm()  # CSRF is checked for every POST before the view runs.
     if g.admin is not None:
-        service.record_logout(g.admin, requester())
+        accounts.record_logout(g.admin, requester())
     sessions.end(session)
     flash(messages.ADMIN_SIGNED_OUT, "success")
     return redirect(url_for(".login"), 303)
@@ -88,7 +89,7 @@ def request_password_reset() -> Response | tuple[str, int] | str:
     """Ask for a staff email and send a reset link to it, if it is one."""
     form = PasswordResetRequestForm()
     if form.validate_on_submit():
-        service.request_password_reset(form.email.data, requester())
+        accounts.request_password_reset(form.email.data, requester())
         return redirect(url_for(".password_reset_sent"), 303)
     if request.method == "POST":
         return render_template("admin/password_reset.html", form=form), 400
@@ -98,7 +99,7 @@ def request_password_reset() -> Response | tuple[str, int] | str:
 @bp.get("/password-reset/sent")
 def password_reset_sent() -> str:
     """Say the same thing whether or not the address has an account."""
-    return render_template("admin/password_reset_sent.html", lifetime=service.reset_lifetime())
+    return render_template("admin/password_reset_sent.html", lifetime=accounts.reset_lifetime())
 
 
 @bp.get("/password-reset/<path:token>")
@@ -131,7 +132,7 @@ def reset_password() -> Response | tuple[str, int] | str:
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            service.reset_password(pending, form.password.data, requester())
+            accounts.reset_password(pending, form.password.data, requester())
         except tokens.MagicLinkError as error:
             return reset_failed(error)
         # Signed out here too, whoever was signed in on this browser.
@@ -144,7 +145,7 @@ def reset_password() -> Response | tuple[str, int] | str:
 
 def reset_failed(error: tokens.MagicLinkError) -> Response:
     """Audit the failure and offer to send a fresh link."""
-    service.record_failed_reset(error, requester())
+    accounts.record_failed_reset(error, requester())
     flash(RESET_MESSAGES.get(type(error), messages.ADMIN_RESET_INVALID), "error")
     response = redirect(url_for(".request_password_reset"), 303)
     response.headers["Referrer-Policy"] = "no-referrer"

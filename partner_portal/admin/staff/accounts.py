@@ -16,14 +16,14 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from .. import clock, outbox
-from ..extensions import db
-from ..models import Admin, StaffSession
-from ..partners import InvalidEmail, canonical_email
-from ..security import limits, passwords, sessions, tokens
-from ..security.audit import Requester, Severity, record, record_link_failure, record_refusal
-from ..security.purposes import Purpose
-from ..security.sessions import DeviceClaim
+from ... import clock, outbox
+from ...extensions import db
+from ...models import Admin, StaffSession
+from ...partners import InvalidEmail, canonical_email
+from ...security import limits, passwords, sessions, tokens
+from ...security.audit import Requester, Severity, record, record_link_failure, record_refusal
+from ...security.purposes import Purpose
+from ...security.sessions import DeviceClaim
 
 
 class AccountError(Exception):
