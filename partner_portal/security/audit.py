@@ -19,7 +19,7 @@ from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, Insert, Update, bindparam, insert, update
+from sqlalchemy import CursorResult, Insert, Table, Update, bindparam, insert, update
 
 from .. import clock
 from ..extensions import run
@@ -78,7 +78,7 @@ def record(
 
 @cache
 def _insert_statement() -> Insert:
-    return insert(AuditEvent.__table__)
+    return insert(cast("Table", AuditEvent.__table__))
 
 
 def record_refusal(
@@ -126,7 +126,7 @@ def record_refusal(
 
 @cache
 def _count_again_statement() -> Update:
-    table = AuditEvent.__table__
+    table = cast("Table", AuditEvent.__table__)
     return (
         update(table)
         .where(table.c.aggregate_key == bindparam("refusal_key"))

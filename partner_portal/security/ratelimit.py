@@ -32,6 +32,7 @@ from sqlalchemy import (
     Insert,
     Row,
     Select,
+    Table,
     and_,
     bindparam,
     case,
@@ -95,7 +96,7 @@ class RateLimiter:
 
     def refund(self, key: str) -> None:
         """Take back one hit of ``key`` in its current window (a counted attempt that succeeded)."""
-        table = RateLimit.__table__
+        table = _table()
         db.session.execute(
             update(table)
             .where(
@@ -148,6 +149,10 @@ class Window:
 # parameters) rather than on every call.
 
 
+def _table() -> Table:
+    return cast("Table", RateLimit.__table__)
+
+
 @cache
 def _row_statement() -> Select[int, datetime]:
     table = RateLimit.__table__
@@ -158,7 +163,7 @@ def _row_statement() -> Select[int, datetime]:
 
 @cache
 def _hit_statement(dialect: str) -> Insert:
-    table = RateLimit.__table__
+    table = _table()
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(
         key_type=bindparam("key_type"), key=bindparam("key"), count=1, window_start=bindparam("now")

@@ -20,10 +20,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from partner_portal import messages, partners
+from partner_portal import actors, messages, partners
 from partner_portal.extensions import db
 from partner_portal.security import passwords
-from partner_portal.security.audit import SYSTEM
 
 from ..helpers import (
     ADMIN_EMAIL,
@@ -245,7 +244,7 @@ def test_a_device_cookie_changes_no_statement_only_which_counter_moves(app, smtp
     unknown address and for an inactive one runs the very same statements."""
     add_partner(app, "gone@acme.example")
     with app.app_context():
-        partners.deactivate_partner(partners.get_partner("gone@acme.example"), SYSTEM)
+        partners.deactivate_partner(actors.SYSTEM, partners.get_partner("gone@acme.example"))
         db.session.commit()
         engine = db.engine
 
@@ -276,7 +275,7 @@ def test_throttled_requests_run_the_same_statements_for_every_kind_of_address(ap
     add_partner(app, "alice@acme.example")
     add_partner(app, "gone@acme.example")
     with app.app_context():
-        partners.deactivate_partner(partners.get_partner("gone@acme.example"), SYSTEM)
+        partners.deactivate_partner(actors.SYSTEM, partners.get_partner("gone@acme.example"))
         db.session.commit()
         engine = db.engine
 

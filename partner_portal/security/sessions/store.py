@@ -17,7 +17,17 @@ from datetime import datetime
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import CursorResult, Executable, Row, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    CursorResult,
+    Executable,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 
 from ... import clock
 from ...extensions import db, run
@@ -86,7 +96,7 @@ class SessionStore:
                 .where(by_hash)
             )
         # And this one on every sign-in.
-        self._insert_statement = insert(model.__table__)
+        self._insert_statement = insert(cast("Table", model.__table__))
 
     def read(self, sid: str) -> StoredSession | None:
         """Return the unexpired session stored for ``sid``, or None."""
