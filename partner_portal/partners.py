@@ -24,6 +24,7 @@ from .models import (
     ComponentStatusEvent,
     MagicLinkToken,
     OutboxJob,
+    OutboxStatus,
     Partner,
     PartnerSession,
     StatusPage,
@@ -161,6 +162,18 @@ def deactivate_partner(
     partner.is_active = False
     ended = sessions.end_all(PartnerSession, PartnerSession.partner_id, partner.id)
     revoked = tokens.revoke_tokens(partner_id=partner.id)
+    # An invitation still waiting in the outbox would otherwise mint a signup
+    # link after this, and accepting it would make the partner active again.
+    cancelled = db.session.execute(
+        update(OutboxJob)
+        .where(
+            OutboxJob.partner_id == partner.id,
+            OutboxJob.kind == "invitation",
+            OutboxJob.status.in_([OutboxStatus.QUEUED, OutboxStatus.SENDING]),
+        )
+        .values(status=OutboxStatus.SKIPPED, finished_at=clock.now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
     record(
         action,
         requester,
@@ -168,7 +181,11 @@ def deactivate_partner(
         partner_id=partner.id,
         admin_id=admin_id,
         email=partner.email,
-        details={"sessions_ended": ended, "links_revoked": revoked},
+        details={
+            "sessions_ended": ended,
+            "links_revoked": revoked,
+            "invitations_cancelled": cancelled,
+        },
     )
     return ended, revoked
 

@@ -22,6 +22,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.routing import BaseConverter
 
 from . import messages
+from .security import redaction
 from .security.audit import Requester
 
 MAX_NEXT_LENGTH = 512
@@ -70,7 +71,10 @@ def safe_next(target: str | None) -> str | None:
 
     Stops open redirects: absolute URLs, scheme-relative ``//host`` and
     ``/\\host`` (which browsers treat as ``//host``), and anything with
-    control characters are all refused.
+    control characters are all refused. So is any path of an emailed link
+    (the link registry's, however encoded): a ``next`` holding someone else's
+    link would land a partner, just signed in, on that link's confirm page
+    (or carry a token through logs and Referer headers).
     """
     if not target or len(target) > MAX_NEXT_LENGTH:
         return None
@@ -80,6 +84,8 @@ def safe_next(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
+        return None
+    if redaction.carries_token(target):
         return None
     return target
 

@@ -180,7 +180,7 @@ def test_deactivation_asks_first_and_then_takes_effect_on_the_very_next_request(
     assert app.test_client().get(f"/partner/verify/{link}").location == "/partner/login"
     (event,) = audit_events(app, "admin.partner.deactivated")
     assert event.admin_id == admin
-    assert event.details == {"sessions_ended": 1, "links_revoked": 1}
+    assert event.details == {"sessions_ended": 1, "links_revoked": 1, "invitations_cancelled": 0}
 
 
 def test_reactivated_partner_can_sign_in_again(app, client, admin, smtp):

@@ -8,6 +8,7 @@ UPDATE, so two requests racing with the same link can never both win.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -102,6 +103,41 @@ class CodeInvalid(MagicLinkError):
 
 
 @dataclass(frozen=True)
+class LinkRef:
+    """A link held server-side between opening it and confirming it: its row and its hash.
+
+    The id names the row; the hash proves that whoever holds this reference
+    held the link itself. A signed cookie forged with ``SECRET_KEY`` alone can
+    name any row, but without the 256-bit token it cannot name its hash, so it
+    redeems nothing.
+    """
+
+    id: int
+    token_hash: str
+
+    @classmethod
+    def of(cls, token: MagicLinkToken) -> LinkRef:
+        """Return the reference to keep for a link that was just opened."""
+        return cls(token.id, token.token_hash)
+
+    def to_session(self) -> list[int | str]:
+        """Return the reference as a session value (a signed cookie or a session row)."""
+        return [self.id, self.token_hash]
+
+    @classmethod
+    def from_session(cls, value: object) -> LinkRef | None:
+        """Return the reference a session value holds, or None for anything else."""
+        if not isinstance(value, list | tuple) or len(value) != 2:
+            return None
+        token_id, token_hash = value
+        if not isinstance(token_id, int) or isinstance(token_id, bool):
+            return None
+        if not isinstance(token_hash, str) or len(token_hash) != 64:
+            return None
+        return cls(token_id, token_hash)
+
+
+@dataclass(frozen=True)
 class MintedToken:
     """A freshly minted link: the raw value to email, and the stored row."""
 
@@ -174,7 +210,10 @@ def check_usable(token: MagicLinkToken, purpose: Purpose, now: datetime | None =
     if token.expires_at <= now:
         raise LinkExpired(token)
     if token.partner_id is not None and (
-        token.partner is None or not (token.partner.is_active or purpose is Purpose.SIGNUP)
+        token.partner is None
+        or not (token.partner.is_active or purpose is Purpose.SIGNUP)
+        # A deleted account is never brought back, not even by an invitation.
+        or token.partner.deleted_at is not None
     ):
         raise UserNotFound(token)
     if token.admin_id is not None and (token.admin is None or not token.admin.is_active):
@@ -199,29 +238,38 @@ def find_token(raw: str, purpose: Purpose) -> MagicLinkToken:
     return token
 
 
-def get_usable_token(token_id: int, purpose: Purpose) -> MagicLinkToken:
-    """Return the usable token with this id (held server-side), or raise why not."""
-    token = db.session.get(MagicLinkToken, token_id)
-    if token is None:
+def get_usable_token(ref: LinkRef, purpose: Purpose) -> MagicLinkToken:
+    """Return the usable token a reference held server-side names, or raise why not."""
+    token = db.session.get(MagicLinkToken, ref.id)
+    # A reference whose hash is not the row's was not made by opening the link
+    # (a forged cookie): it names nothing, and learns nothing about the row.
+    if token is None or not hmac.compare_digest(token.token_hash, ref.token_hash):
         raise LinkNotFound()
     check_usable(token, purpose)
     return token
 
 
-def redeem_token(token_id: int, purpose: Purpose) -> MagicLinkToken:
+def redeem_token(ref: LinkRef, purpose: Purpose) -> MagicLinkToken:
     """Mark the token used, exactly once, and return it; raise why not otherwise.
 
     The whole validity check is the WHERE clause of one UPDATE: of any number of
-    concurrent redemptions, exactly one sees a changed row.
+    concurrent redemptions, exactly one sees a changed row. The clause holds
+    the token's hash, so only a reference made from the link itself spends it.
     """
     now = clock.now()
     result = db.session.execute(
         _redeem_statement(purpose is Purpose.SIGNUP),
-        {"token_id": token_id, "link_purpose": purpose.value, "now": now},
+        {
+            "token_id": ref.id,
+            "link_hash": ref.token_hash,
+            "link_purpose": purpose.value,
+            "now": now,
+        },
     )
+    token_id = ref.id
     if result.rowcount != 1:
         token = db.session.get(MagicLinkToken, token_id, populate_existing=True)
-        if token is None:
+        if token is None or not hmac.compare_digest(token.token_hash, ref.token_hash):
             raise LinkNotFound()
         check_usable(token, purpose, now)
         # Lost a race that finished between our UPDATE and this read.
@@ -241,8 +289,11 @@ def _redeem_statement(for_signup: bool) -> Update:
     # FROM partners WHERE is_active)" made SQLite build the whole list of active
     # partners on every redemption (27 ms at 100,000 partners).
     partner_ok = Partner.id == MagicLinkToken.partner_id
-    if not for_signup:
-        # An invitation is how an invited, not yet active, partner becomes active.
+    if for_signup:
+        # An invitation is how an invited, not yet active, partner becomes
+        # active; never a deleted one.
+        partner_ok = partner_ok & Partner.deleted_at.is_(None)
+    else:
         partner_ok = partner_ok & Partner.is_active.is_(True)
     active_partner = select(Partner.id).where(partner_ok).exists()
     active_admin = (
@@ -254,6 +305,7 @@ def _redeem_statement(for_signup: bool) -> Update:
         update(MagicLinkToken)
         .where(
             MagicLinkToken.id == bindparam("token_id"),
+            MagicLinkToken.token_hash == bindparam("link_hash"),
             MagicLinkToken.purpose == bindparam("link_purpose"),
             MagicLinkToken.used_at.is_(None),
             MagicLinkToken.revoked_at.is_(None),
@@ -301,13 +353,19 @@ def revoke_tokens(
     return db.session.execute(statement).rowcount
 
 
-def kill_codes(*, email: str, purpose: Purpose) -> int:
-    """Make every outstanding one-time code for ``email`` unusable (links stay); return how many."""
+def kill_codes(*, email: str, purpose: Purpose, request_id: str) -> int:
+    """Make the earlier one-time codes of one browser for ``email`` unusable; return how many.
+
+    Only codes of the same request id (the same browser, whose newer request
+    replaces them) die: a stranger's request for the same address must not
+    kill the code its owner is typing. Links stay.
+    """
     return db.session.execute(
         update(MagicLinkToken)
         .where(
             MagicLinkToken.email == email,
             MagicLinkToken.purpose == purpose.value,
+            MagicLinkToken.request_id == request_id,
             MagicLinkToken.code_hash.is_not(None),
         )
         .values(code_hash=None)
@@ -347,6 +405,7 @@ def redeem_code(request_id: str, typed: str, purpose: Purpose) -> MagicLinkToken
             MagicLinkToken.code_hash,
             MagicLinkToken.partner_id,
             MagicLinkToken.email,
+            MagicLinkToken.token_hash,
         )
         .execution_options(synchronize_session=False)
     ).all()
@@ -363,7 +422,8 @@ def redeem_code(request_id: str, typed: str, purpose: Purpose) -> MagicLinkToken
             email=first.email if first else None,
         )
     try:
-        return redeem_token(match.id, purpose)
+        # The right code proves the link as well as the link itself would.
+        return redeem_token(LinkRef(match.id, match.token_hash), purpose)
     except MagicLinkError as error:
         # Spent by its link a moment ago, or the partner was just deactivated.
         raise CodeInvalid(match.id, match.partner_id, match.email) from error

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from partner_portal import messages
 from partner_portal.extensions import db
 from partner_portal.models import AuditEvent, MagicLinkToken, Partner, PartnerSession
+from partner_portal.security import limits
 
 from ..helpers import (
     add_partner,
@@ -200,14 +201,17 @@ def test_a_deleted_partners_links_and_cookies_are_dead(app, smtp, alice):
     assert replay.get(path).location == "/partner/login"
 
 
-def test_bad_account_links_count_as_failures(app, smtp, alice):
+def test_bad_account_links_are_audited_but_opening_them_counts_nothing(app, smtp, alice):
+    """Opening is a GET any page can cause; only a failed confirming POST is counted."""
     app.config["RATE_LIMIT_FAILURES_PER_IP"] = 2
-    for _ in range(2):
+    for _ in range(3):
         alice.get("/partner/account/email/verify/" + "A" * 43)
     response = alice.get("/partner/account/delete/verify/" + "B" * 43)
-    assert response.status_code == 429
+    assert response.status_code == 303
+    assert flashes(alice.get("/partner/account")) == [messages.ACCOUNT_LINK_INVALID]
     with app.app_context():
         failed = db.session.scalars(
             select(AuditEvent.action).where(AuditEvent.action == "partner.account_link.failed")
         ).all()
-        assert len(failed) == 2
+        assert len(failed) == 4
+        assert limits.check_failures("127.0.0.1") is None
