@@ -208,7 +208,7 @@ def test_bad_account_links_are_audited_but_opening_them_counts_nothing(app, smtp
         alice.get("/partner/account/email/verify/" + "A" * 43)
     response = alice.get("/partner/account/delete/verify/" + "B" * 43)
     assert response.status_code == 303
-    assert flashes(alice.get("/partner/account")) == [messages.ACCOUNT_LINK_INVALID]
+    assert set(flashes(alice.get("/partner/account"))) == {messages.ACCOUNT_LINK_INVALID}
     with app.app_context():
         failed = db.session.scalars(
             select(AuditEvent.action).where(AuditEvent.action == "partner.account_link.failed")
