@@ -48,7 +48,7 @@ def refuse_cross_site() -> tuple[Response, int] | None:
     # never by the body: a cross-site form can send no body too.
     if not is_same_origin_request():
         return error(messages.API_CROSS_SITE, 403)
-    if request.endpoint in BODILESS and not request.get_data(cache=True):
+    if request.endpoint in BODILESS and not request.content_length and not request.mimetype:
         return None
     if request.mimetype != "application/json":
         return error(messages.API_JSON_REQUIRED, 415)

@@ -41,23 +41,39 @@ class TokenPaths:
         canonical = tuple(dict.fromkeys(path.lower() for path in paths))
         if not canonical:
             return cls((), None)
-        # (?<!/) : a match only starts where a run of slashes starts; /++ : the
-        # run is taken whole and never given back. Together: no backtracking
-        # over runs of "/", however long.
-        alternatives = "|".join(
-            f"(?P<p{index}>(?<!/)/++{'/++'.join(map(re.escape, path.strip('/').split('/')))}/)"
-            for index, path in enumerate(canonical)
-        )
-        return cls(canonical, re.compile(alternatives, re.IGNORECASE))
+        tree: _Tree = {}
+        for path in canonical:
+            node = tree
+            for segment in path.strip("/").split("/"):
+                node = node.setdefault(segment, {})
+            node[""] = {}
+        # (?<!/) : a match only starts where a run of slashes starts; /++ : each
+        # run is taken whole and never given back; the paths are one tree of
+        # segments, so each start tries each segment once. Together: no
+        # backtracking over runs of "/", however long, and a bounded amount of
+        # work per character.
+        return cls(canonical, re.compile(f"(?<!/)/++{_alternatives(tree)}", re.IGNORECASE))
 
     def search(self, text: str) -> tuple[int, str] | None:
         """Return where in ``text`` the first token path starts, and which one, or None."""
         if self.pattern is None:
             return None
         found = self.pattern.search(text)
-        if found is None or found.lastgroup is None:
+        if found is None:
             return None
-        return found.start(), self.paths[int(found.lastgroup[1:])]
+        # The path in its own spelling: the match without its doubled slashes.
+        return found.start(), "/" + "/".join(filter(None, found.group(0).lower().split("/"))) + "/"
+
+
+_Tree = dict[str, "_Tree"]
+
+
+def _alternatives(tree: _Tree) -> str:
+    branches = [
+        "" if segment == "" else f"{re.escape(segment)}/++{_alternatives(child)}"
+        for segment, child in tree.items()
+    ]
+    return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
 
 
 _token_paths = TokenPaths.of(())
