@@ -47,7 +47,8 @@ WORST = {
 
 
 def access_log_line(agent: str) -> str:
-    return f'203.0.113.5 - - [21/Nov/2026:09:30:00 +0000] "GET /healthz HTTP/1.1" 200 2 "{agent}" "{agent}"'
+    request = '"GET /healthz HTTP/1.1" 200 2'
+    return f'203.0.113.5 - - [21/Nov/2026:09:30:00 +0000] {request} "{agent}" "{agent}"'
 
 
 def best_of(runs: int, work) -> float:  # noqa: ANN001
@@ -85,7 +86,8 @@ def test_the_log_filter_on_such_a_request_is_as_quick(app):
 def test_nothing_in_the_pattern_can_backtrack_over_a_run(app):
     """Structural: every repetition is possessive, and a match starts only at a run's start."""
     pattern = redaction._token_paths.pattern.pattern  # noqa: SLF001
-    repetitions = re.findall(r"(?<!\\)[+*?}](\+?)", pattern.replace("(?<!/)", "").replace("(?:", ""))
+    plain = pattern.replace("(?<!/)", "").replace("(?:", "")
+    repetitions = re.findall(r"(?<!\\)[+*?}](\+?)", plain)
     assert repetitions, pattern
     assert all(possessive == "+" for possessive in repetitions), pattern
     assert pattern.startswith("(?<!/)/++")
