@@ -14,9 +14,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
 
-from sqlalchemy import Select, Update, bindparam, select, update
+from sqlalchemy import CursorResult, Executable, Select, Update, bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
@@ -164,7 +163,7 @@ def mint_token(
     partner_id: int | None = None,
     admin_id: int | None = None,
     redirect_to: str | None = None,
-    details: dict[str, Any] | None = None,
+    details: dict[str, object] | None = None,
     ip_address: str | None = None,
     user_agent: str | None = None,
     request_id: str | None = None,
@@ -221,7 +220,7 @@ def check_usable(token: MagicLinkToken, purpose: Purpose, now: datetime | None =
 
 
 @cache
-def _find_statement() -> Select:
+def _find_statement() -> Select[MagicLinkToken]:
     return select(MagicLinkToken).where(MagicLinkToken.token_hash == bindparam("token_hash"))
 
 
@@ -231,7 +230,9 @@ def find_token(raw: str, purpose: Purpose) -> MagicLinkToken:
     # and hashing is only ever done on ASCII.
     if not isinstance(raw, str) or not is_well_formed(raw):
         raise LinkNotFound()
-    token = db.session.scalar(_find_statement(), {"token_hash": hash_token(raw)})
+    token: MagicLinkToken | None = db.session.scalar(
+        _find_statement(), {"token_hash": hash_token(raw)}
+    )
     if token is None:
         raise LinkNotFound()
     check_usable(token, purpose)
@@ -240,7 +241,7 @@ def find_token(raw: str, purpose: Purpose) -> MagicLinkToken:
 
 def get_usable_token(ref: LinkRef, purpose: Purpose) -> MagicLinkToken:
     """Return the usable token a reference held server-side names, or raise why not."""
-    token = db.session.get(MagicLinkToken, ref.id)
+    token: MagicLinkToken | None = db.session.get(MagicLinkToken, ref.id)
     # A reference whose hash is not the row's was not made by opening the link
     # (a forged cookie): it names nothing, and learns nothing about the row.
     if token is None or not hmac.compare_digest(token.token_hash, ref.token_hash):
@@ -257,7 +258,7 @@ def redeem_token(ref: LinkRef, purpose: Purpose) -> MagicLinkToken:
     the token's hash, so only a reference made from the link itself spends it.
     """
     now = clock.now()
-    result = db.session.execute(
+    result = _changed(
         _redeem_statement(purpose is Purpose.SIGNUP),
         {
             "token_id": ref.id,
@@ -267,7 +268,7 @@ def redeem_token(ref: LinkRef, purpose: Purpose) -> MagicLinkToken:
         },
     )
     token_id = ref.id
-    if result.rowcount != 1:
+    if result != 1:
         token = db.session.get(MagicLinkToken, token_id, populate_existing=True)
         if token is None or not hmac.compare_digest(token.token_hash, ref.token_hash):
             raise LinkNotFound()
@@ -276,10 +277,17 @@ def redeem_token(ref: LinkRef, purpose: Purpose) -> MagicLinkToken:
         raise LinkAlreadyUsed(token)
     # Won: the row is as it was read (if it was) but for used_at, so the copy
     # already loaded serves, told about the UPDATE instead of read again.
-    token = db.session.get(MagicLinkToken, token_id)
-    assert token is not None
-    set_committed_value(token, "used_at", now)
-    return token
+    won: MagicLinkToken | None = db.session.get(MagicLinkToken, token_id)
+    assert won is not None
+    set_committed_value(won, "used_at", now)
+    return won
+
+
+def _changed(statement: Executable, parameters: dict[str, object] | None = None) -> int:
+    """Run an UPDATE in the current transaction and return how many rows it changed."""
+    result = db.session.execute(statement, parameters)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 @cache
@@ -350,7 +358,7 @@ def revoke_tokens(
         statement = statement.where(MagicLinkToken.purpose == purpose.value)
     if token_id is not None:
         statement = statement.where(MagicLinkToken.id == token_id)
-    return db.session.execute(statement).rowcount
+    return _changed(statement)
 
 
 def kill_codes(*, email: str, purpose: Purpose, request_id: str) -> int:
@@ -360,7 +368,7 @@ def kill_codes(*, email: str, purpose: Purpose, request_id: str) -> int:
     replaces them) die: a stranger's request for the same address must not
     kill the code its owner is typing. Links stay.
     """
-    return db.session.execute(
+    return _changed(
         update(MagicLinkToken)
         .where(
             MagicLinkToken.email == email,
@@ -370,7 +378,7 @@ def kill_codes(*, email: str, purpose: Purpose, request_id: str) -> int:
         )
         .values(code_hash=None)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
 
 
 # Compared against when no live code exists, so that case costs what a wrong code costs.
@@ -410,10 +418,12 @@ def redeem_code(request_id: str, typed: str, purpose: Purpose) -> MagicLinkToken
         .execution_options(synchronize_session=False)
     ).all()
     match = None
-    for row in tried or [None]:
-        stored = row.code_hash if row is not None else _NO_CODE
-        if codes.matches(typed, request_id, stored) and row is not None:
+    for row in tried:
+        if codes.matches(typed, request_id, row.code_hash or _NO_CODE):
             match = row
+    if not tried:
+        # No live code: compared all the same, so this case costs what a wrong code costs.
+        codes.matches(typed, request_id, _NO_CODE)
     if match is None:
         first = tried[0] if tried else None
         raise CodeInvalid(
