@@ -21,11 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from . import clock, demo, housekeeping, outbox, partners
+from .actors import CLI
 from .extensions import db
 from .models import Partner
-from .security.audit import Requester
-
-CLI = Requester(ip_address=None, user_agent="flask cli")
 
 partners_cli = AppGroup("partners", help="Manage partner accounts.")
 pages_cli = AppGroup("pages", help="Manage status pages.")
@@ -73,7 +71,7 @@ def parse_until(value: str | None) -> datetime | None:
 def add_partner(email: str, name: str, company: str | None) -> None:
     """Add an active partner."""
     with transaction():
-        partner = partners.add_partner(email, name=name, company=company)
+        partner = partners.create_partner(CLI, email, name, company)
     click.echo(f"Added partner {partner.email} (id {partner.id}).")
 
 
@@ -96,7 +94,7 @@ def deactivate_partner(email: str) -> None:
     """Deactivate a partner: their sessions end and their links stop working."""
     with transaction():
         partner = partners.get_partner(email)
-        partners.deactivate_partner(partner, CLI)
+        partners.deactivate_partner(CLI, partner)
     click.echo(f"Deactivated {partner.email}; their sessions and links are gone.")
 
 
@@ -104,15 +102,14 @@ def deactivate_partner(email: str) -> None:
 @click.argument("csv_file", type=click.File("rb"))
 def import_partners(csv_file) -> None:  # noqa: ANN001 - a binary file
     """Import partners (email,name,company,pages) from a CSV file: all of them or none."""
-    from .admin import importer
-    from .admin.identity import Actor
+    from . import importer
 
     try:
         text = importer.decode(csv_file.read())
         with click.progressbar(length=text.count("\n") + 1, label="Checking") as bar:
             rows = importer.parse(text, progress=lambda _: bar.update(1))
         with click.progressbar(length=len(rows), label="Importing") as bar:
-            count = importer.apply(rows, Actor(None, CLI), progress=lambda _: bar.update(1))
+            count = importer.apply(rows, CLI, progress=lambda _: bar.update(1))
     except importer.ImportRejected as rejected:
         for error in rejected.errors:
             click.echo(str(error), err=True)
@@ -155,7 +152,7 @@ def grant_access(email: str, slug: str, until: str | None) -> None:
     with transaction():
         partner = partners.get_partner(email)
         page = partners.get_page(slug)
-        partners.grant_access(partner, page, expires_at)
+        partners.grant_access(CLI, partner, page, expires_at)
     suffix = f" through {until}" if until else ""
     click.echo(f"{partner.email} can now see {page.slug}{suffix}.")
 
@@ -168,7 +165,7 @@ def revoke_access(email: str, slug: str) -> None:
     with transaction():
         partner = partners.get_partner(email)
         page = partners.get_page(slug)
-        if not partners.revoke_access(partner, page):
+        if not partners.revoke_access(CLI, partner, page):
             raise partners.DirectoryError(f"{partner.email} had no access to {page.slug}.")
     click.echo(f"{partner.email} can no longer see {page.slug}.")
 
@@ -239,12 +236,12 @@ def read_password() -> str:
 @click.argument("email")
 def create_admin(email: str) -> None:
     """Create a staff account; the password is prompted for (or read from standard input)."""
-    from .admin import service
+    from .admin.staff import accounts as service
     from .security.passwords import WeakPassword
 
     password = read_password()
     try:
-        admin = service.create_admin(email, password, CLI)
+        admin = service.create_admin(email, password, CLI.requester)
     except (partners.InvalidEmail, WeakPassword, service.AdminExists) as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None

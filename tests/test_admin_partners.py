@@ -180,7 +180,7 @@ def test_deactivation_asks_first_and_then_takes_effect_on_the_very_next_request(
     assert app.test_client().get(f"/partner/verify/{link}").location == "/partner/login"
     (event,) = audit_events(app, "admin.partner.deactivated")
     assert event.admin_id == admin
-    assert event.details == {"sessions_ended": 1, "links_revoked": 1, "invitations_cancelled": 0}
+    assert event.details == {"sessions_ended": 1, "links_revoked": 1}
 
 
 def test_reactivated_partner_can_sign_in_again(app, client, admin, smtp):
@@ -252,7 +252,7 @@ def test_ending_one_session_signs_that_browser_out_on_its_next_request(
 
     response = confirm_action(client, f"/admin/partners/{pid}/sessions/{row_id}/end")
 
-    assert flashes(client.get(response.location)) == [messages.SESSION_ENDED]
+    assert flashes(client.get(response.location)) == [messages.PARTNER_SESSION_ENDED_BY_STAFF]
     assert alice.get("/partner/dashboard").location.startswith("/partner/login")
     assert laptop.get("/partner/dashboard").status_code == 200
     (event,) = audit_events(app, "admin.partner.session.ended")

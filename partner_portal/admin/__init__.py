@@ -1,12 +1,18 @@
-"""The admin console: staff sign-in and the pages that run the portal, under ``/admin``."""
+"""The admin console: staff sign-in and the pages that run the portal, under ``/admin``.
 
-from . import (  # noqa: F401 - each module adds its routes
-    views_audit,
-    views_auth,
-    views_outbox,
-    views_pages,
-    views_partners,
-)
+One folder per part, each with its views, forms and the services behind them:
+``staff/`` (sign-in, password reset, staff accounts), ``partners/`` (the
+directory, access, invitations, import), ``pages/`` (status pages, components,
+incidents), ``audit/`` (the audit log and its export), ``outbox/`` (mail).
+``console.py`` holds what every page shares; ``identity.py`` who is signed in.
+"""
+
+from . import console  # noqa: F401 - each module adds its routes
+from .audit import views as audit_views  # noqa: F401
 from .blueprint import bp
+from .outbox import views as outbox_views  # noqa: F401
+from .pages import views as pages_views  # noqa: F401
+from .partners import views as partners_views  # noqa: F401
+from .staff import views as staff_views  # noqa: F401
 
 __all__ = ["bp"]

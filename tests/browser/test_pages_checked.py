@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import expect
 
 from partner_portal import clock, messages, outbox
-from partner_portal.admin import directory
 from partner_portal.admin.identity import Actor
+from partner_portal.admin.partners import directory
 from partner_portal.dev import mailbox
 from partner_portal.errors import bare_page, render_error
 from partner_portal.extensions import db

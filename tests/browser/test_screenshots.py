@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from partner_portal.admin import directory
 from partner_portal.admin.identity import Actor
+from partner_portal.admin.partners import directory
 from partner_portal.security.audit import SYSTEM
 
 from .journeys import (

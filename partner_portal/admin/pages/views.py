@@ -5,16 +5,19 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import messages
-from ..extensions import db
-from ..models import Component, Incident, IncidentStatus, StatusPage
-from ..partners import DirectoryError, DuplicatePage
-from . import directory, statuspages
-from .blueprint import bp
+from ... import messages
+from ...extensions import db
+from ...models import Component, Incident, IncidentStatus, StatusPage
+from ...partners import DirectoryError, DuplicatePage
+from ..blueprint import bp
+from ..console import Page, confirm, render_form
+from ..forms import ButtonForm, choices
+from ..identity import actor, admin_login_required
+from ..partners import directory
+from ..partners.forms import GrantForm
+from . import statuspages
 from .forms import (
-    ButtonForm,
     ComponentForm,
-    GrantForm,
     IncidentEditForm,
     IncidentForm,
     IncidentUpdateForm,
@@ -22,10 +25,7 @@ from .forms import (
     PageEditForm,
     PageForm,
     ResolveForm,
-    choices,
 )
-from .identity import actor, admin_login_required
-from .views_partners import Page, confirm, render_form
 
 
 def get_or_404(model: type, object_id: int):  # noqa: ANN201 - an instance of model

@@ -13,14 +13,14 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from .. import clock, outbox
-from ..extensions import db
-from ..models import Admin, StaffSession
-from ..partners import InvalidEmail, canonical_email
-from ..security import passwords, sessions, tokens
-from ..security.audit import Requester, Severity, record
-from ..security.purposes import Purpose
-from ..security.ratelimit import RateLimiter
+from ... import clock, outbox
+from ...extensions import db
+from ...models import Admin, StaffSession
+from ...partners import InvalidEmail, canonical_email
+from ...security import passwords, sessions, tokens
+from ...security.audit import Requester, Severity, record
+from ...security.purposes import Purpose
+from ...security.ratelimit import RateLimiter
 
 LOGIN_FAILURES_PER_ACCOUNT = RateLimiter("admin.login.account", 10, timedelta(minutes=15))
 LOGIN_FAILURES_PER_IP = RateLimiter("admin.login.ip", 10, timedelta(minutes=15))

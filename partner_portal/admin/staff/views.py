@@ -12,14 +12,15 @@ from datetime import timedelta
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from .. import messages
-from ..messages import describe_duration
-from ..security import sessions
-from ..web import requester, safe_next
-from . import service
-from .blueprint import bp
-from .forms import AdminLoginForm, ButtonForm, PasswordResetRequestForm
-from .identity import ADMIN_KEY, is_admin_path
+from ... import messages
+from ...messages import describe_duration
+from ...security import sessions
+from ...web import requester, safe_next
+from ..blueprint import bp
+from ..forms import ButtonForm
+from ..identity import ADMIN_KEY, is_admin_path
+from . import accounts
+from .forms import AdminLoginForm, PasswordResetRequestForm
 
 
 def admin_next(target: str | None) -> str | None:
@@ -36,12 +37,12 @@ def login() -> Response | tuple[str, int] | str:
     form = AdminLoginForm()
     if form.validate_on_submit():
         try:
-            admin = service.authenticate(form.email.data, form.password.data, requester())
-        except service.LoginThrottled as error:
+            admin = accounts.authenticate(form.email.data, form.password.data, requester())
+        except accounts.LoginThrottled as error:
             wait = describe_duration(round_up_to_minute(error.retry_after))
             flash(messages.ADMIN_LOGIN_THROTTLED.format(wait=wait), "error")
             return render_template("admin/login.html", form=form), 429
-        except service.LoginFailed:
+        except accounts.LoginFailed:
             flash(messages.ADMIN_LOGIN_FAILED, "error")
             return render_template("admin/login.html", form=form), 400
         sessions.begin(
@@ -67,7 +68,7 @@ def logout() -> Response:
     """End the staff session, here and in the database; the partner session is untouched."""
     ButtonForm()  # CSRF is checked for every POST before the view runs.
     if g.admin is not None:
-        service.record_logout(g.admin, requester())
+        accounts.record_logout(g.admin, requester())
     sessions.end(session)
     flash(messages.ADMIN_SIGNED_OUT, "success")
     return redirect(url_for(".login"), 303)
@@ -78,7 +79,7 @@ def request_password_reset() -> Response | tuple[str, int] | str:
     """Ask for a staff email and send a reset link to it, if it is one."""
     form = PasswordResetRequestForm()
     if form.validate_on_submit():
-        service.request_password_reset(form.email.data, requester())
+        accounts.request_password_reset(form.email.data, requester())
         return redirect(url_for(".password_reset_sent"), 303)
     if request.method == "POST":
         return render_template("admin/password_reset.html", form=form), 400
@@ -88,4 +89,4 @@ def request_password_reset() -> Response | tuple[str, int] | str:
 @bp.get("/password-reset/sent")
 def password_reset_sent() -> str:
     """Say the same thing whether or not the address has an account."""
-    return render_template("admin/password_reset_sent.html", lifetime=service.reset_lifetime())
+    return render_template("admin/password_reset_sent.html", lifetime=accounts.reset_lifetime())

@@ -6,16 +6,19 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import clock, invitations, messages, status
-from ..extensions import db
-from ..messages import describe_duration
-from ..models import AccessGrant, Partner, StatusPage
-from ..partners import DirectoryError, DuplicatePartner, InvalidEmail
-from ..web import url_prefix
-from . import directory, importer, statuspages
-from .blueprint import bp
+from ... import clock, importer, invitations, messages, partners, status
+from ...extensions import db
+from ...messages import describe_duration
+from ...models import AccessGrant, Partner, StatusPage
+from ...partners import DirectoryError, DuplicatePartner, InvalidEmail
+from ...web import url_prefix
+from ..blueprint import bp
+from ..console import Page, confirm, render_form
+from ..forms import ButtonForm
+from ..identity import actor, admin_login_required
+from ..staff.views import admin_next
+from . import directory
 from .forms import (
-    ButtonForm,
     GrantForm,
     ImportForm,
     InviteForm,
@@ -23,53 +26,16 @@ from .forms import (
     PartnerForm,
     PartnerSearchForm,
 )
-from .identity import actor, admin_login_required
-from .views_auth import admin_next
-
-Page = Response | tuple[str, int] | str
 
 
 def partner_or_404(partner_id: int) -> Partner:
     """Return the partner or answer 404."""
-    partner = directory.get_partner(partner_id)
-    if partner is None:
-        abort(404)
-    return partner
-
-
-def confirm(title: str, sentence: str, button: str, cancel: str) -> str:
-    """Render the confirmation page of a destructive action (its POST is the same URL)."""
-    return render_template(
-        "admin/confirm.html",
-        form=ButtonForm(),
-        title=title,
-        sentence=sentence,
-        button=button,
-        action=request.path,
-        cancel=cancel,
-    )
+    return db.get_or_404(Partner, partner_id)
 
 
 def show(partner_id: int) -> Response:
     """Redirect to a partner's page (the end of every POST about them)."""
     return redirect(url_for(".show_partner", partner_id=partner_id), 303)
-
-
-def form_failed(template: str, status_code: int = 400, **context: object) -> tuple[str, int]:
-    """Render a form again with its field errors."""
-    return render_template(template, **context), status_code
-
-
-@bp.get("/")
-@admin_login_required
-def index() -> str:
-    """The console's front page: where things stand and what happened lately."""
-    return render_template(
-        "admin/index.html",
-        pages=statuspages.list_pages(),
-        partners=directory.search_partners(None, 1),
-        events=directory.recent_events(),
-    )
 
 
 @bp.get("/partners")
@@ -93,7 +59,7 @@ def create_partner() -> Page:
     form = PartnerForm()
     if form.validate_on_submit():
         try:
-            partner = directory.create_partner(
+            partner = partners.create_partner(
                 actor(), form.email.data, form.name.data, form.company.data
             )
         except (DuplicatePartner, InvalidEmail) as error:
@@ -126,12 +92,6 @@ def invite_partner() -> Page:
             flash_invitation(partner.email)
             return show(partner.id)
     return render_form("admin/partners/new.html", form, title="Invite a partner")
-
-
-def render_form(template: str, form: object, **context: object) -> Page:
-    """Render a form page; 400 when a submitted form had errors."""
-    status_code = 400 if request.method == "POST" else 200
-    return render_template(template, form=form, **context), status_code
 
 
 def flash_invitation(email: str) -> None:
@@ -167,7 +127,7 @@ def edit_partner(partner_id: int) -> Page:
     form = PartnerEditForm(obj=partner)
     if form.validate_on_submit():
         try:
-            directory.update_partner(actor(), partner, form.name.data, form.company.data)
+            partners.update_partner(actor(), partner, form.name.data, form.company.data)
         except DirectoryError as error:
             form.name.errors.append(str(error))
         else:
@@ -189,7 +149,7 @@ def deactivate_partner(partner_id: int) -> Page:
             "Deactivate",
             url_for(".show_partner", partner_id=partner.id),
         )
-    ended, revoked = directory.deactivate_partner(actor(), partner)
+    ended, revoked = partners.deactivate_partner(actor(), partner)
     flash(
         messages.PARTNER_DEACTIVATED.format(email=partner.email, sessions=ended, links=revoked),
         "success",
@@ -202,7 +162,7 @@ def deactivate_partner(partner_id: int) -> Page:
 def reactivate_partner(partner_id: int) -> Response:
     """Let a deactivated partner sign in again."""
     partner = partner_or_404(partner_id)
-    if directory.reactivate_partner(actor(), partner):
+    if partners.reactivate_partner(actor(), partner):
         flash(messages.PARTNER_REACTIVATED.format(email=partner.email), "success")
     elif partner.deleted_at is not None:
         flash(messages.PARTNER_IS_DELETED, "error")
@@ -225,7 +185,7 @@ def delete_partner(partner_id: int) -> Page:
             url_for(".show_partner", partner_id=partner.id),
         )
     email = partner.email
-    directory.delete_partner(actor(), partner)
+    partners.delete_partner(actor(), partner)
     flash(messages.PARTNER_DELETED.format(email=email), "success")
     return redirect(url_for(".list_partners"), 303)
 
@@ -253,7 +213,7 @@ def end_partner_session(partner_id: int, session_id: int) -> Page:
             url_for(".show_partner", partner_id=partner.id),
         )
     if directory.end_session(actor(), partner, session_id):
-        flash(messages.SESSION_ENDED, "success")
+        flash(messages.PARTNER_SESSION_ENDED_BY_STAFF, "success")
     else:
         flash(messages.SESSIONS_ENDED.format(count=0), "info")
     return show(partner.id)
@@ -312,7 +272,7 @@ def grant_access() -> Page:
     if page is None:
         abort(404)
     until = directory.access_until(form.until.data)
-    directory.grant_access(actor(), partner, page, until)
+    partners.grant_access(actor(), partner, page, until)
     suffix = f" through {form.until.data.isoformat()}" if form.until.data else ""
     flash(
         messages.ACCESS_GRANTED.format(email=partner.email, page=page.name, until=suffix),
@@ -339,7 +299,7 @@ def revoke_access(grant_id: int) -> Page:
             back,
         )
     email, page_name = grant.partner.email, grant.page.name
-    directory.revoke_access(actor(), grant)
+    partners.revoke_access(actor(), grant.partner, grant.page)
     flash(messages.ACCESS_REVOKED.format(email=email, page=page_name), "success")
     return redirect(back, 303)
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from .. import clock, partners
-from ..extensions import db
-from ..models import (
+from ... import clock, partners
+from ...extensions import db
+from ...models import (
     AccessGrant,
     Component,
     Incident,
@@ -22,8 +22,8 @@ from ..models import (
     Partner,
     StatusPage,
 )
-from ..security.audit import Severity, record
-from .identity import Actor
+from ...security.audit import Severity, record
+from ..identity import Actor
 
 MAX_DESCRIPTION = 2000
 MAX_MESSAGE = 5000

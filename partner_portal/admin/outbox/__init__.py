@@ -1,0 +1,1 @@
+"""The outbox page: queued, failed and dropped mail."""

@@ -1,0 +1,1 @@
+"""Status pages, components and incidents in the console."""

@@ -1,0 +1,1 @@
+"""The partner directory: partners, access, invitations, import."""

@@ -1,0 +1,1 @@
+"""Staff sign-in, password reset and staff accounts."""
