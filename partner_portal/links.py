@@ -51,8 +51,8 @@ from werkzeug.wrappers import Response
 
 from . import invitations, messages
 from .account import service as account_service
-from .admin import service as admin_service
-from .admin.forms import NewPasswordForm
+from .admin.staff import accounts as staff_accounts
+from .admin.staff.forms import NewPasswordForm
 from .auth import service as auth_service
 from .auth.forms import ConfirmLinkForm
 from .auth.identity import FRESH_LINK_FOR, begin_partner_session, partner_login_required
@@ -598,7 +598,7 @@ ACCOUNT_DELETION = LinkKind(
 
 
 def _reset_password(ref: tokens.LinkRef, form: FlaskForm) -> Response:
-    admin_service.reset_password(ref, form.password.data, requester())
+    staff_accounts.reset_password(ref, form.password.data, requester())
     # Signed out here too, whoever was signed in on this browser.
     sessions.end(session)
     flash(messages.ADMIN_RESET_DONE, "success")

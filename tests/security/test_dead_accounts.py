@@ -15,8 +15,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from partner_portal import messages, partners
-from partner_portal.admin import directory
-from partner_portal.admin.identity import Actor
+from partner_portal.actors import Actor
+from partner_portal.admin.partners import directory
 from partner_portal.extensions import db
 from partner_portal.models import MagicLinkToken, OutboxJob, OutboxStatus, Partner
 from partner_portal.security import tokens
@@ -45,7 +45,7 @@ def grace(app) -> Partner:
 def test_deactivating_cancels_the_invitation_still_in_the_outbox(app, smtp):
     partner_id = invite_grace(app)
     with app.app_context():
-        directory.deactivate_partner(CONSOLE, db.session.get(Partner, partner_id))
+        partners.deactivate_partner(CONSOLE, db.session.get(Partner, partner_id))
 
     assert smtp.delivered() == []  # the worker has run: nothing went out
     with app.app_context():
@@ -58,7 +58,7 @@ def test_deactivating_cancels_the_invitation_still_in_the_outbox(app, smtp):
 def test_a_deleted_account_gets_no_invitation_queued_before_it_was_deleted(app, smtp):
     partner_id = invite_grace(app)
     with app.app_context():
-        directory.delete_partner(CONSOLE, db.session.get(Partner, partner_id))
+        partners.delete_partner(CONSOLE, db.session.get(Partner, partner_id))
     assert smtp.delivered() == []
     with app.app_context():
         assert db.session.scalar(select(MagicLinkToken)) is None
@@ -67,8 +67,9 @@ def test_a_deleted_account_gets_no_invitation_queued_before_it_was_deleted(app, 
 def test_a_signup_link_of_a_deleted_account_is_refused(app, client):
     """Whatever minted it (an old worker, a race), accepting never brings the account back."""
     with app.app_context():
-        partner = partners.add_partner("grace@acme.example", name="Grace")
-        partner.is_active = False
+        partner = Partner(email="grace@acme.example", name="Grace", is_active=False)
+        db.session.add(partner)
+        db.session.flush()
         minted = tokens.mint_token(
             email=partner.email,
             purpose=Purpose.SIGNUP,

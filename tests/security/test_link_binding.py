@@ -25,7 +25,6 @@ from sqlalchemy import select
 
 from partner_portal.extensions import db
 from partner_portal.models import MagicLinkToken, Partner
-from partner_portal.partners import add_partner as directory_add
 from partner_portal.security import tokens
 from partner_portal.security.purposes import Purpose
 
@@ -79,8 +78,12 @@ def victims_link(app, kind: Kind) -> tokens.LinkRef:
             owner["admin_id"] = add_admin(app)
             email = "ops@portal.example"
         else:
-            partner = directory_add("victim@acme.example", name="Victoria Victim")
-            partner.is_active = kind.purpose is not Purpose.SIGNUP
+            partner = Partner(
+                email="victim@acme.example",
+                name="Victoria Victim",
+                is_active=kind.purpose is not Purpose.SIGNUP,
+            )
+            db.session.add(partner)
             db.session.flush()
             owner["partner_id"] = partner.id
             email = partner.email
