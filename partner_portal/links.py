@@ -428,7 +428,9 @@ SIGNUP = LinkKind(
 
 def _change_email(ref: tokens.LinkRef, form: FlaskForm) -> Response:
     try:
-        new_email = account_service.confirm_email_change(g.partner, ref, session.sid, requester())
+        new_email = account_service.confirm_email_change(
+            g.partner, ref, getattr(session, "sid", None), requester()
+        )
     except account_service.EmailUnavailable as error:
         flash(str(error), "error")
         return redirect(url_for("account.overview"), 303)

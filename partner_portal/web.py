@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import (
@@ -20,12 +20,14 @@ from flask import (
 )
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import BaseConverter
+from werkzeug.wrappers import Response as BaseResponse
 
 from . import messages
 from .security import redaction
 from .security.audit import Requester
 
 MAX_NEXT_LENGTH = 512
+AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -103,7 +105,7 @@ def too_many_requests(wait: timedelta, template: str, **context: Any) -> Respons
     return response
 
 
-def no_referrer(response: Response) -> Response:
+def no_referrer(response: AnyResponse) -> AnyResponse:
     """Keep a URL that held a token out of the next page's Referer."""
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import clock, devices, messages, outbox, partners
 from ..auth.service import record_throttled
-from ..extensions import db
+from ..extensions import changed_rows, db
 from ..models import AuditEvent, MagicLinkToken, OutboxJob, OutboxStatus, Partner, PartnerSession
 from ..partners import DirectoryError, canonical_email, find_partner
 from ..security import limits, sessions, tokens
@@ -281,7 +281,7 @@ def cancel_email_change(ref: tokens.LinkRef, requester: Requester) -> Partner:
         raise tokens.UserNotFound(token)
     revoked = tokens.revoke_tokens(partner_id=partner.id, purpose=Purpose.EMAIL_LINK)
     # A change link still waiting in the outbox would be minted after this.
-    unsent = db.session.execute(
+    unsent = changed_rows(
         update(OutboxJob)
         .where(
             OutboxJob.partner_id == partner.id,
@@ -290,7 +290,7 @@ def cancel_email_change(ref: tokens.LinkRef, requester: Requester) -> Partner:
         )
         .values(status=OutboxStatus.SKIPPED, finished_at=clock.now())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     ended = sessions.end_all(PartnerSession, PartnerSession.partner_id, partner.id)
     record(
         "partner.email.change_cancelled",

@@ -110,8 +110,9 @@ def send(composed: Composed) -> None:
         sink(message.as_bytes())
         if composed.link:
             # Development only (production refuses to start without MAIL_SERVER).
+            recipients = ", ".join(map(str, message.recipients))
             print(
-                f"\n  [development mailbox] {message.subject} for {', '.join(message.recipients)}"
+                f"\n  [development mailbox] {message.subject} for {recipients}"
                 f"\n  {composed.link}\n",
                 flush=True,
             )
