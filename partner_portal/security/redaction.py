@@ -2,7 +2,8 @@
 
 An emailed link is ``/partner/verify/<token>`` or another path of the link
 registry (``links.TOKEN_PATHS``, given to :func:`configure` at start: this
-module knows no link kind). Whoever can read a log could otherwise use the
+module knows no link kind; until then it cuts at anything shaped like a
+token, failing closed). Whoever can read a log could otherwise use the
 link while it is alive, so every URL in every log line that leads to such a
 path is cut after the path: ``/partner/verify/[redacted]``. URLs are decoded
 first, so percent-encoding, letter case or doubled slashes (which the router
@@ -57,7 +58,9 @@ class TokenPaths:
     def search(self, text: str) -> tuple[int, str] | None:
         """Return where in ``text`` the first token path starts, and which one, or None."""
         if self.pattern is None:
-            return None
+            # Not configured (yet): fail closed, cutting at anything shaped like a token.
+            shaped = _TOKEN_SHAPED.search(text)
+            return (shaped.start("token"), "") if shaped else None
         found = self.pattern.search(text)
         if found is None:
             return None
@@ -66,6 +69,8 @@ class TokenPaths:
 
 
 _Tree = dict[str, "_Tree"]
+# A path segment that could be one of our tokens (43 URL-safe characters).
+_TOKEN_SHAPED = re.compile(r"/(?P<token>[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
 
 
 def _alternatives(tree: _Tree) -> str:
