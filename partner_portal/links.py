@@ -64,7 +64,7 @@ from .partners import find_partner
 from .security import limits, sessions, tokens
 from .security.audit import Severity, record
 from .security.purposes import Purpose
-from .web import no_referrer, requester, safe_next
+from .web import ADMIN_PREFIX, no_referrer, requester, safe_next
 
 
 class Audience(StrEnum):
@@ -625,8 +625,8 @@ PASSWORD_RESET = LinkKind(
     name="password_reset",
     purpose=Purpose.PASSWORD_RESET,
     # Under /admin: the staff session realm, never the partner one.
-    landing="/admin/password-reset/",
-    confirm="/admin/password-reset/new",
+    landing=f"{ADMIN_PREFIX}/password-reset/",
+    confirm=f"{ADMIN_PREFIX}/password-reset/new",
     audience=Audience.ANYONE,
     template="admin/reset_password.html",
     page_context=lambda link: {"email": link.email},

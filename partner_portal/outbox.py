@@ -116,7 +116,7 @@ def enqueue(
 
 @cache
 def _enqueue_statement() -> Insert:
-    return insert(OutboxJob.__table__).returning(OutboxJob.__table__.c.id)
+    return insert(OutboxJob).returning(OutboxJob.id)
 
 
 def _is_due(now: datetime) -> Any:

@@ -119,7 +119,7 @@ def standing(email: str) -> Standing | None:
     One prepared, indexed read: every request for a sign-in link runs it.
     """
     row = run(_standing_statement(), {"email": email}).first()
-    return Standing(*row) if row is not None else None
+    return Standing(row.id, row.is_active) if row is not None else None
 
 
 @cache

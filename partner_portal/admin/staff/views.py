@@ -15,10 +15,10 @@ from werkzeug.wrappers import Response
 from ... import messages
 from ...messages import describe_duration
 from ...security import sessions
-from ...web import requester, safe_next
+from ...web import is_admin_path, requester, safe_next
 from ..blueprint import bp
 from ..forms import ButtonForm
-from ..identity import ADMIN_KEY, is_admin_path
+from ..identity import ADMIN_KEY
 from . import accounts
 from .forms import AdminLoginForm, PasswordResetRequestForm
 
