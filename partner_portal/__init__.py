@@ -126,6 +126,7 @@ def register_sessions(app: Flask) -> None:
 def register_mail(app: Flask) -> None:
     """Choose where mail goes, and register every kind of email the outbox delivers."""
     from . import links, outbox
+    from .admin.staff import notices
     from .mail import transport
 
     development_sink = None
@@ -136,7 +137,9 @@ def register_mail(app: Flask) -> None:
 
         development_sink = mailbox.store
     transport.init_app(app, development_sink)
-    outbox.init_app(app, links.COMPOSERS)
+    # Every email with a link comes from the link registry; the staff
+    # security notices carry none.
+    outbox.init_app(app, {**links.COMPOSERS, **notices.COMPOSERS})
 
 
 def register_blueprints(app: Flask) -> None:

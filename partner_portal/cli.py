@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from . import clock, demo, housekeeping, outbox, partners
 from .actors import CLI
 from .extensions import db
-from .models import Partner
+from .models import Admin, Partner, Role
 
 partners_cli = AppGroup("partners", help="Manage partner accounts.")
 pages_cli = AppGroup("pages", help="Manage status pages.")
@@ -232,20 +232,100 @@ def read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
+ROLE_NAMES = [role.value for role in Role]
+
+
+def _admin_or_fail(email: str) -> Admin:
+    from .admin.staff import accounts as service
+
+    try:
+        admin = service.find_admin(partners.canonical_email(email))
+    except partners.InvalidEmail as error:
+        raise click.ClickException(str(error)) from None
+    if admin is None:
+        raise click.ClickException(f"No staff account has the email {email.strip()}.")
+    return admin
+
+
 @admin_cli.command("create")
 @click.argument("email")
-def create_admin(email: str) -> None:
+@click.option(
+    "--role",
+    type=click.Choice(ROLE_NAMES),
+    default=Role.OWNER.value,
+    show_default=True,
+    help="What the account may do in the console.",
+)
+def create_admin(email: str, role: str) -> None:
     """Create a staff account; the password is prompted for (or read from standard input)."""
     from .admin.staff import accounts as service
     from .security.passwords import WeakPassword
 
     password = read_password()
     try:
-        admin = service.create_admin(email, password, CLI.requester)
+        admin = service.create_admin(email, password, CLI, Role(role))
     except (partners.InvalidEmail, WeakPassword, service.AdminExists) as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from None
-    click.echo(f"Created staff account {admin.email} (id {admin.id}). Sign in at /admin/login.")
+    click.echo(
+        f"Created staff account {admin.email} ({admin.role.value}, id {admin.id}). "
+        "Sign in at /admin/login."
+    )
+
+
+@admin_cli.command("list")
+def list_admins() -> None:
+    """List staff accounts: email, role, state, second factor, last sign-in."""
+    from .admin.staff import accounts as service
+    from .admin.staff import factors
+
+    for admin in service.list_admins():
+        state = (
+            "deactivated"
+            if not admin.is_active
+            else "invited"
+            if service.is_invited(admin)
+            else "active"
+        )
+        factor = "totp" if factors.has_second_factor(admin) else "no second factor"
+        last = f"{admin.last_login_at:%Y-%m-%d %H:%M} UTC" if admin.last_login_at else "never"
+        click.echo(f"{admin.email}\t{admin.role.value}\t{state}\t{factor}\tlast sign-in {last}")
+
+
+@admin_cli.command("deactivate")
+@click.argument("email")
+def deactivate_admin(email: str) -> None:
+    """Deactivate a staff account: its sessions end and its links die (not the last owner)."""
+    from .admin.staff import accounts as service
+
+    admin = _admin_or_fail(email)
+    try:
+        ended, revoked = service.deactivate_admin(CLI, admin)
+    except service.LastOwner as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Deactivated {admin.email}: {ended} session(s) ended, {revoked} link(s) revoked.")
+
+
+@admin_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLE_NAMES))
+def set_admin_role(email: str, role: str) -> None:
+    """Give a staff account another role (the last active owner stays an owner)."""
+    from .admin.staff import accounts as service
+
+    admin = _admin_or_fail(email)
+    try:
+        changed = service.set_role(CLI, admin, Role(role))
+    except service.LastOwner as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{admin.email} is {'now' if changed else 'already'} {role}.")
+
+
+@admin_cli.command("reseal-secrets")
+def reseal_secrets() -> None:
+    """Encrypt every TOTP secret under the current SECRET_KEY (run before dropping a fallback)."""
+    from .admin.staff import factors
+
+    click.echo(f"Re-sealed {factors.reseal_all()} secret(s) under the current key.")
 
 
 @security_cli.command("prune-limits")

@@ -1,7 +1,8 @@
 """Emailed links, the one way: a registry of link kinds and the three steps every link takes.
 
 Every emailed link (sign-in, invitation, change of address, its "this was not
-me" cancel link, account deletion, staff password reset) is a :class:`LinkKind`
+me" cancel link, account deletion, staff password reset, staff invitation) is a
+:class:`LinkKind`
 in :data:`KINDS`, and every one goes the same way:
 
 1. **Open** (``GET <landing><token>``): the link is checked, never spent (mail
@@ -63,6 +64,7 @@ from .models import Admin, MagicLinkToken, OutboxJob, Partner
 from .partners import find_partner
 from .security import limits, sessions, tokens
 from .security.audit import Severity, record
+from .security.passwords import WeakPassword
 from .security.purposes import Purpose
 from .web import ADMIN_PREFIX, no_referrer, requester, safe_next
 
@@ -232,11 +234,23 @@ def failed(kind: LinkKind, error: tokens.MagicLinkError, *, count: bool) -> Resp
     return no_referrer(redirect(url_for(kind.failed_endpoint), 303))
 
 
+STAFF_PURPOSES = (Purpose.PASSWORD_RESET, Purpose.STAFF_INVITATION)
+
+
 def _check_audience(kind: LinkKind, link: MagicLinkToken) -> None:
     if kind.audience is Audience.OWNER and link.partner_id != g.partner.id:
         raise account_service.OtherPartnersLink(link)
-    if kind.purpose is Purpose.PASSWORD_RESET and link.admin_id is None:
+    if kind.purpose in STAFF_PURPOSES and link.admin_id is None:
         raise tokens.LinkWrongPurpose(link)
+
+
+def _refuse_password(
+    kind: LinkKind, ref: tokens.LinkRef, form: FlaskForm, error: Exception
+) -> Response:
+    """Show the password form again with why, the link kept (it was not spent)."""
+    session[kind.session_key] = ref.to_session()
+    form.password.errors.append(str(error))  # type: ignore[attr-defined]
+    return confirm_page(kind, form, 400)
 
 
 def _record_failure(kind: LinkKind, error: tokens.MagicLinkError) -> None:
@@ -600,7 +614,11 @@ ACCOUNT_DELETION = LinkKind(
 
 
 def _reset_password(ref: tokens.LinkRef, form: FlaskForm) -> Response:
-    staff_accounts.reset_password(ref, form.password.data, requester())
+    try:
+        staff_accounts.reset_password(ref, form.password.data, requester())
+    except WeakPassword as error:
+        # The account's own address, say: only known once the link is read.
+        return _refuse_password(PASSWORD_RESET, ref, form, error)
     # Signed out here too, whoever was signed in on this browser.
     sessions.end(session)
     flash(messages.ADMIN_RESET_DONE, "success")
@@ -645,6 +663,72 @@ PASSWORD_RESET = LinkKind(
 )
 
 
+# -- staff invitation ------------------------------------------------------------------
+
+
+def _accept_staff_invitation(ref: tokens.LinkRef, form: FlaskForm) -> Response:
+    from .admin.staff import signin as staff_signin
+
+    try:
+        admin = staff_accounts.accept_invitation(ref, form.password.data, requester())
+    except WeakPassword as error:
+        return _refuse_password(STAFF_INVITATION, ref, form, error)
+    # Then the second factor: set up now (required), or offered once signed in.
+    response = staff_signin.after_password(admin, url_for("admin.account_security"))
+    if not current_app.config["STAFF_REQUIRE_MFA"]:
+        flash(messages.STAFF_WELCOME, "success")
+    return response
+
+
+def _compose_staff_invitation(job: OutboxJob) -> Composed | None:
+    """Mint the invitation of a member of staff who has not chosen a password yet.
+
+    Earlier invitations die as this one is minted; a deactivated account, or
+    one that has a password by now, is sent nothing.
+    """
+    admin_id = (job.details or {}).get("admin_id")
+    admin = db.session.get(Admin, admin_id) if isinstance(admin_id, int) else None
+    if admin is None or not admin.is_active or admin.password_hash is not None:
+        return None
+    if admin.email != job.recipient:
+        return None
+    tokens.revoke_tokens(admin_id=admin.id, purpose=Purpose.STAFF_INVITATION)
+    link = mint(STAFF_INVITATION, job, email=admin.email, admin_id=admin.id)
+    inviter_id = (job.details or {}).get("invited_by")
+    inviter = db.session.get(Admin, inviter_id) if isinstance(inviter_id, int) else None
+    context = content.staff_invitation_context(admin, link.url, link.lifetime, inviter)
+    return content.compose(
+        admin.email, "staff_invitation", context, link=link.url, token_id=link.minted.token.id
+    )
+
+
+STAFF_INVITATION = LinkKind(
+    name="staff_invitation",
+    purpose=Purpose.STAFF_INVITATION,
+    # Under /admin: the staff session realm, never the partner one.
+    landing=f"{ADMIN_PREFIX}/invitation/",
+    confirm=f"{ADMIN_PREFIX}/invitation",
+    audience=Audience.ANYONE,
+    template="admin/accept_invitation.html",
+    page_context=lambda link: {
+        "email": link.email,
+        "role": link.admin.role if link.admin else None,
+    },
+    redeem=_accept_staff_invitation,
+    form=NewPasswordForm,
+    messages=LinkMessages(
+        invalid=messages.STAFF_INVITATION_INVALID,
+        expired=messages.STAFF_INVITATION_EXPIRED,
+        used=messages.STAFF_INVITATION_USED,
+        revoked=messages.STAFF_INVITATION_REVOKED,
+        no_pending=messages.STAFF_INVITATION_NO_PENDING,
+    ),
+    failed_endpoint="admin.login",
+    failure_action="admin.staff.invitation_failed",
+    composers={"staff_invitation": _compose_staff_invitation},
+)
+
+
 KINDS: tuple[LinkKind, ...] = (
     LOGIN,
     SIGNUP,
@@ -652,6 +736,7 @@ KINDS: tuple[LinkKind, ...] = (
     EMAIL_CHANGE_CANCEL,
     ACCOUNT_DELETION,
     PASSWORD_RESET,
+    STAFF_INVITATION,
 )
 
 # Every path whose next segment is a raw token: the log redaction and

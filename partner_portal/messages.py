@@ -94,6 +94,12 @@ WELCOME = "Welcome! Your account is active and you are signed in."
 # Staff sign-in
 PASSWORD_TOO_SHORT = "Use a password of at least 12 characters."  # noqa: S105 - a sentence
 PASSWORD_TOO_LONG = "That password is too long (at most 1024 characters)."  # noqa: S105
+PASSWORD_TOO_COMMON = (
+    "That password is one of the most common passwords, the first an attacker tries. "  # noqa: S105
+    "Choose another: a few unrelated words make a good one."
+)
+PASSWORD_IS_EMAIL = "Do not use your email address as your password."  # noqa: S105
+PASSWORD_IS_APP_NAME = "Do not use the portal's name as your password."  # noqa: S105
 PASSWORDS_DIFFER = "The two passwords are not the same."
 ADMIN_LOGIN_FAILED = "That email and password do not match a staff account."
 ADMIN_LOGIN_THROTTLED = "Too many failed sign-in attempts. Try again in {wait}."
@@ -111,6 +117,62 @@ ADMIN_RESET_NO_PENDING = "Open the password reset link from your email to contin
 ADMIN_RESET_DONE = (
     "Your password has been changed and every staff session of your account has ended. "
     "Sign in with the new password."
+)
+
+ADMIN_SESSION_IDLE = (
+    "Your staff session ended after 30 minutes without activity. Please sign in again."
+)
+SIGN_IN_STEP_EXPIRED = "That sign-in was not finished in time. Please sign in again."
+MFA_REQUIRED = (
+    "Staff accounts need a second factor. Set up an authenticator app to continue; "
+    "nothing else in the console opens until then."
+)
+SECOND_FACTOR_CODE_REQUIRED = "Enter the 6-digit code from your authenticator app."
+SECOND_FACTOR_REFUSED = (
+    "That code did not work. Enter the current code from your authenticator app "
+    "(each code works once), or one of your recovery codes."
+)
+SECOND_FACTOR_THROTTLED = "Too many wrong codes. Try again in {wait}."
+SECOND_FACTOR_THROTTLED_SHORT = "Too many wrong codes. Wait a few minutes and try again."
+RECOVERY_CODE_USED = (
+    "You signed in with a recovery code; it will not work again. You have {left} left: "
+    "make new ones on your account page if you are running low."
+)
+STEP_UP_NEEDED = "This change needs you to confirm it is you first."
+STEP_UP_REFUSED = "That did not work. Try again."
+TOTP_QR_LABEL = "QR code to scan with your authenticator app"
+TOTP_CONFIRM_REFUSED = (
+    "That code did not match. Check the app shows this account, wait for the next code "
+    "and enter it."
+)
+TOTP_ENROLLED = "Your authenticator app is set up. Keep the recovery codes below somewhere safe."
+TOTP_REMOVED = "Your authenticator app was removed, with its recovery codes."
+RECOVERY_CODES_REPLACED = "New recovery codes are below; the old ones no longer work."
+SECOND_FACTOR_REQUIRED_CANNOT_REMOVE = (
+    "Staff accounts must keep a second factor here. To change apps, set up the new one: "
+    "it replaces the old."
+)
+STAFF_INVITATION_INVALID = "That invitation link is not valid. Ask an owner for a new one."
+STAFF_INVITATION_EXPIRED = "That invitation link has expired. Ask an owner for a new one."
+STAFF_INVITATION_USED = "That invitation has already been used. Sign in below."
+STAFF_INVITATION_REVOKED = "That invitation was replaced or cancelled. Use the newest one."
+STAFF_INVITATION_NO_PENDING = "Open the invitation link from your email to continue."
+STAFF_WELCOME = (
+    "Welcome! Your password is set and you are signed in. Set up an authenticator app "
+    "below to protect your account."
+)
+
+# Staff accounts (owners)
+STAFF_INVITED = "The invitation to {email} is on its way. Its link works for {lifetime}."
+STAFF_NOT_INVITED = "That account has a password already; no invitation was sent."
+STAFF_ROLE_CHANGED = "{email} is now {role}."
+STAFF_DEACTIVATED = (
+    "{email} is deactivated: {sessions} session(s) ended and {links} link(s) revoked."
+)
+STAFF_REACTIVATED = "{email} can sign in again."
+LAST_OWNER = (
+    "That would leave the console without an active owner, so nothing was changed. "
+    "Make someone else an owner first."
 )
 
 # Admin console

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Enum,
@@ -370,6 +371,37 @@ class OutboxJob(Model):
     last_reply_code: Mapped[int | None] = mapped_column(Integer)
 
 
+class Role(StrEnum):
+    """What a member of staff may do in the console; each role can do all that those below can.
+
+    ``viewer`` reads the console and the audit log; ``communicator`` also runs
+    incidents and maintenance; ``editor`` also partners, pages, components,
+    access and imports; ``owner`` everything, staff and API keys included.
+    """
+
+    VIEWER = "viewer"
+    COMMUNICATOR = "communicator"
+    EDITOR = "editor"
+    OWNER = "owner"
+
+    @property
+    def rank(self) -> int:
+        """Return the role's place in the order (viewer 0 ... owner 3)."""
+        return _ROLE_RANK[self]
+
+    def allows(self, needed: Role) -> bool:
+        """Return whether this role may use a route that needs ``needed``."""
+        return self.rank >= needed.rank
+
+    @property
+    def label(self) -> str:
+        """Return the words a person reads for this role."""
+        return self.value.capitalize()
+
+
+_ROLE_RANK = {role: rank for rank, role in enumerate(Role)}
+
+
 class Admin(Model):
     """A member of staff who runs the portal from ``/admin``; signs in with a password."""
 
@@ -378,14 +410,49 @@ class Admin(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Canonical form only, like partners' addresses.
     email: Mapped[str] = mapped_column(String(320), unique=True)
-    # An Argon2id PHC string; the password itself is never stored.
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # An Argon2id PHC string; the password itself is never stored. None until an
+    # invited member of staff has chosen one: such an account cannot sign in.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.OWNER, server_default="owner")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<Admin {self.id}>"
+
+
+class TotpCredential(Model):
+    """A staff member's authenticator app (RFC 6238): its secret, encrypted, and its last step.
+
+    A row with ``confirmed_at`` unset is an enrolment in progress; confirming
+    one (with a first code) replaces the account's earlier credential.
+    """
+
+    __tablename__ = "staff_totp_credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"), index=True)
+    # Fernet token of the base32 secret, under a key derived from SECRET_KEY:
+    # a copy of the database alone cannot compute anyone's codes.
+    secret_ciphertext: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The 30-second time step of the last code accepted: a code (or an older
+    # one) is never accepted twice. Moved only by a conditional UPDATE.
+    last_used_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecoveryCode(Model):
+    """One single-use recovery code of a member of staff, stored as an Argon2id hash."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class StaffSession(Model):

@@ -188,11 +188,11 @@ ADMIN_PASSWORD = "correct horse battery staple"
 
 def add_admin(app: Flask, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> int:
     """Create a staff account; return its id."""
+    from partner_portal import actors
     from partner_portal.admin.staff import accounts as service
-    from partner_portal.security.audit import SYSTEM
 
     with app.app_context():
-        return service.create_admin(email, password, SYSTEM).id
+        return service.create_admin(email, password, actors.SYSTEM).id
 
 
 def admin_sign_in(

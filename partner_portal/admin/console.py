@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import render_template, request
 from werkzeug.wrappers import Response
 
+from ..models import Role
 from .blueprint import bp
 from .forms import ButtonForm
-from .identity import admin_login_required
+from .identity import requires
 from .pages import statuspages
 from .partners import directory
 
@@ -39,7 +40,7 @@ def render_form(template: str, form: object, **context: object) -> Page:
 
 
 @bp.get("/")
-@admin_login_required
+@requires(Role.VIEWER)
 def index() -> str:
     """The console's front page: where things stand and what happened lately."""
     return render_template(

@@ -134,3 +134,33 @@ def admin_password_reset_context(
         "expires_in": describe_duration(lifetime),
         "asked": asked,
     }
+
+
+def staff_invitation_context(
+    admin: Admin, link: str, lifetime: timedelta, inviter: Admin | None
+) -> dict[str, object]:
+    """Return what the invitation to the console says."""
+    return {
+        "email": admin.email,
+        "role": admin.role.label,
+        "inviter": inviter.email if inviter else None,
+        "link": link,
+        "expires_in": describe_duration(lifetime),
+    }
+
+
+# What changed, in the words of the notice's subject and first sentence.
+SECURITY_CHANGES = {
+    "password_reset": "The password of your staff account was changed",
+    "second_factor_added": "An authenticator app was set up for your staff account",
+    "second_factor_removed": "The authenticator app of your staff account was removed",
+    "recovery_codes_replaced": "New recovery codes were made for your staff account",
+}
+
+
+def admin_security_notice_context(admin: Admin, job: OutboxJob) -> dict[str, object] | None:
+    """Return what the notice of a change to a staff account's sign-in says (None: unknown)."""
+    change = SECURITY_CHANGES.get(str((job.details or {}).get("change")))
+    if change is None:
+        return None
+    return {"email": admin.email, "change": change, "asked": who_asked(job)}

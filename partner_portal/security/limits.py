@@ -12,7 +12,8 @@ settings in ``config.py``; nothing else constructs a :class:`RateLimiter`.
   for their address, so strangers' requests never lock the partner out.
 * **Failures** (unusable links, wrong one-time codes) are counted per client IP.
 * **Staff sign-in** failures are counted per account for unknown browsers, per
-  known browser (device cookie) and per IP; reset emails per account and IP.
+  known browser (device cookie) and per IP; second-factor codes per account;
+  reset emails per account and IP.
 
 Counting comes first and the decision reads the count the atomic upsert
 returned: of any number of simultaneous attempts, exactly ``limit`` get
@@ -83,6 +84,12 @@ STAFF_LOGIN_PER_ACCOUNT = declare(
 )
 STAFF_LOGIN_PER_DEVICE = declare(
     "admin.login.device", "device", "STAFF_LOGIN_FAILURES_PER_DEVICE", "STAFF_LOGIN_WINDOW"
+)
+STAFF_SECOND_FACTOR_PER_ACCOUNT = declare(
+    "admin.second_factor.account",
+    "account",
+    "STAFF_SECOND_FACTOR_FAILURES_PER_ACCOUNT",
+    "STAFF_LOGIN_WINDOW",
 )
 STAFF_RESETS_PER_IP = declare(
     "admin.password_reset.ip", "ip", "STAFF_RESETS_PER_IP", "STAFF_RESET_WINDOW"
@@ -245,6 +252,21 @@ def forgive_staff_login(login: str, ip_address: str | None, known_device: str | 
 def clear_staff_login(login: str) -> None:
     """Forget an account's failures from unknown browsers (after a password reset)."""
     STAFF_LOGIN_PER_ACCOUNT.limiter().clear(login)
+
+
+def hit_second_factor(admin_id: int) -> Throttled | None:
+    """Count a second-factor attempt before its code is checked; return the limit it broke.
+
+    Only someone who knows the password (or holds a session) gets here, so
+    the count is per account: guessing a code is bounded however many
+    browsers or addresses the guesser uses.
+    """
+    return _hit(STAFF_SECOND_FACTOR_PER_ACCOUNT, str(admin_id))
+
+
+def forgive_second_factor(admin_id: int) -> None:
+    """After a right code: the account's second-factor count starts afresh."""
+    STAFF_SECOND_FACTOR_PER_ACCOUNT.limiter().clear(str(admin_id))
 
 
 def hit_staff_reset(email: str, ip_address: str | None) -> Throttled | None:

@@ -17,6 +17,8 @@ class Purpose(StrEnum):
     EMAIL_LINK = "email_link"
     # The "this was not me" link in the notice to the old address.
     EMAIL_CHANGE_CANCEL = "email_change_cancel"
+    # An owner invites a member of staff: the link sets their first password.
+    STAFF_INVITATION = "staff_invitation"
 
     @property
     def default_lifetime(self) -> timedelta:
@@ -33,4 +35,5 @@ _DEFAULT_LIFETIMES = {
     Purpose.EMAIL_LINK: timedelta(hours=24),
     # As long as the change link it can cancel.
     Purpose.EMAIL_CHANGE_CANCEL: timedelta(hours=24),
+    Purpose.STAFF_INVITATION: timedelta(hours=24),
 }

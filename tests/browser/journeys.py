@@ -9,7 +9,6 @@ from partner_portal import actors, demo, partners
 from partner_portal.admin.staff import accounts as service
 from partner_portal.extensions import db
 from partner_portal.models import ComponentStatus
-from partner_portal.security.audit import SYSTEM
 
 ADMIN_EMAIL = "ops@portal.example"
 ADMIN_PASSWORD = "correct horse battery staple"
@@ -60,7 +59,7 @@ def sign_in_partner(page, portal, smtp, email: str) -> None:  # noqa: ANN001
 def create_admin(portal, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> int:  # noqa: ANN001
     """Create a staff account in the live database, as `flask admin create` does."""
     with portal.app.app_context():
-        return service.create_admin(email, password, SYSTEM).id
+        return service.create_admin(email, password, actors.SYSTEM).id
 
 
 def sign_in_admin(page, portal, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:  # noqa: ANN001

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Response, render_template, request, stream_with_context
 
 from ... import clock
+from ...models import Role
 from ..blueprint import bp
-from ..identity import actor, admin_login_required
+from ..identity import actor, requires
 from . import auditlog
 from .forms import AuditFilterForm
 
@@ -32,7 +33,7 @@ def criteria_from(form: AuditFilterForm) -> auditlog.AuditFilter:
 
 
 @bp.get("/audit")
-@admin_login_required
+@requires(Role.VIEWER)
 def audit_log() -> tuple[str, int] | str:
     """Show the audit trail, newest first, filtered and a page at a time."""
     form = AuditFilterForm(request.args)
@@ -48,7 +49,7 @@ def audit_log() -> tuple[str, int] | str:
 
 
 @bp.post("/audit/export")
-@admin_login_required
+@requires(Role.VIEWER, step_up=True)
 def export_audit_log() -> Response:
     """Download the filtered audit trail as CSV (the export itself is audited)."""
     form = AuditFilterForm(request.form)

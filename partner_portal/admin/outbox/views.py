@@ -7,21 +7,21 @@ from werkzeug.wrappers import Response
 
 from ... import messages, outbox
 from ...extensions import db
-from ...models import OutboxJob
+from ...models import OutboxJob, Role
 from ..blueprint import bp
 from ..forms import ButtonForm
-from ..identity import actor, admin_login_required
+from ..identity import actor, requires
 
 
 @bp.get("/outbox")
-@admin_login_required
+@requires(Role.VIEWER)
 def show_outbox() -> str:
     """Show job counts by status and the latest errors, each failed one with "Retry now"."""
     return render_template("admin/outbox.html", summary=outbox.summary(), form=ButtonForm())
 
 
 @bp.post("/outbox/<int:job_id>/retry")
-@admin_login_required
+@requires(Role.EDITOR)
 def retry_job(job_id: int) -> Response:
     """Queue a failed or dropped job again, due now."""
     ButtonForm()  # CSRF is checked for every POST before the view runs.

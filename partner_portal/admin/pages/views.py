@@ -7,12 +7,12 @@ from werkzeug.wrappers import Response
 
 from ... import messages
 from ...extensions import db
-from ...models import Component, Incident, IncidentStatus, StatusPage
+from ...models import Component, Incident, IncidentStatus, Role, StatusPage
 from ...partners import DirectoryError, DuplicatePage
 from ..blueprint import bp
 from ..console import Page, confirm, render_form
 from ..forms import ButtonForm, choices
-from ..identity import actor, admin_login_required
+from ..identity import actor, requires
 from ..partners import directory
 from ..partners.forms import GrantForm
 from . import statuspages
@@ -47,14 +47,14 @@ def show_incident_page(incident_id: int) -> Response:
 
 
 @bp.get("/pages")
-@admin_login_required
+@requires(Role.VIEWER)
 def list_pages() -> str:
     """List status pages with what is going on in each."""
     return render_template("admin/pages/list.html", rows=statuspages.list_pages())
 
 
 @bp.route("/pages/new", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR)
 def create_page() -> Page:
     """Create a status page."""
     form = PageForm()
@@ -75,7 +75,7 @@ def create_page() -> Page:
 
 
 @bp.get("/pages/<int:page_id>")
-@admin_login_required
+@requires(Role.VIEWER)
 def show_page(page_id: int) -> str:
     """One page: its components, incidents and who can see it."""
     page = get_or_404(StatusPage, page_id)
@@ -94,7 +94,7 @@ def show_page(page_id: int) -> str:
 
 
 @bp.route("/pages/<int:page_id>/edit", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR)
 def edit_page(page_id: int) -> Page:
     """Rename a page or change its description."""
     page = get_or_404(StatusPage, page_id)
@@ -111,7 +111,7 @@ def edit_page(page_id: int) -> Page:
 
 
 @bp.route("/pages/<int:page_id>/delete", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR)
 def delete_page(page_id: int) -> Page:
     """Delete a page after confirmation."""
     page = get_or_404(StatusPage, page_id)
@@ -130,7 +130,7 @@ def delete_page(page_id: int) -> Page:
 
 
 @bp.post("/pages/<int:page_id>/components")
-@admin_login_required
+@requires(Role.EDITOR)
 def add_component(page_id: int) -> Page:
     """Add a component at the end of the page."""
     page = get_or_404(StatusPage, page_id)
@@ -143,7 +143,7 @@ def add_component(page_id: int) -> Page:
 
 
 @bp.route("/components/<int:component_id>", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR)
 def edit_component(component_id: int) -> Page:
     """Rename a component or set its status."""
     component = get_or_404(Component, component_id)
@@ -156,7 +156,7 @@ def edit_component(component_id: int) -> Page:
 
 
 @bp.post("/components/<int:component_id>/move")
-@admin_login_required
+@requires(Role.EDITOR)
 def move_component(component_id: int) -> Response:
     """Move a component one place up or down."""
     component = get_or_404(Component, component_id)
@@ -169,7 +169,7 @@ def move_component(component_id: int) -> Response:
 
 
 @bp.route("/components/<int:component_id>/delete", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR)
 def delete_component(component_id: int) -> Page:
     """Remove a component after confirmation."""
     component = get_or_404(Component, component_id)
@@ -188,7 +188,7 @@ def delete_component(component_id: int) -> Page:
 
 
 @bp.route("/pages/<int:page_id>/incidents/new", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.COMMUNICATOR)
 def open_incident(page_id: int) -> Page:
     """Open an incident with its first update."""
     page = get_or_404(StatusPage, page_id)
@@ -208,7 +208,7 @@ def open_incident(page_id: int) -> Page:
 
 
 @bp.get("/incidents/<int:incident_id>")
-@admin_login_required
+@requires(Role.VIEWER)
 def show_incident(incident_id: int) -> str:
     """One incident: its updates, a form to post the next one, and resolve."""
     incident = get_or_404(Incident, incident_id)
@@ -224,7 +224,7 @@ def show_incident(incident_id: int) -> str:
 
 
 @bp.post("/incidents/<int:incident_id>/updates")
-@admin_login_required
+@requires(Role.COMMUNICATOR)
 def post_incident_update(incident_id: int) -> Page:
     """Post an update (status and message) partners read on the page."""
     incident = get_or_404(Incident, incident_id)
@@ -246,7 +246,7 @@ def post_incident_update(incident_id: int) -> Page:
 
 
 @bp.post("/incidents/<int:incident_id>/resolve")
-@admin_login_required
+@requires(Role.COMMUNICATOR)
 def resolve_incident(incident_id: int) -> Page:
     """Resolve an incident with a closing message."""
     incident = get_or_404(Incident, incident_id)
@@ -267,7 +267,7 @@ def resolve_incident(incident_id: int) -> Page:
 
 
 @bp.route("/incidents/<int:incident_id>/edit", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.COMMUNICATOR)
 def edit_incident(incident_id: int) -> Page:
     """Correct an incident's title or impact."""
     incident = get_or_404(Incident, incident_id)
@@ -280,7 +280,7 @@ def edit_incident(incident_id: int) -> Page:
 
 
 @bp.route("/incidents/<int:incident_id>/delete", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.COMMUNICATOR)
 def delete_incident(incident_id: int) -> Page:
     """Delete an incident entered by mistake, after confirmation."""
     incident = get_or_404(Incident, incident_id)

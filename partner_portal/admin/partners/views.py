@@ -9,13 +9,13 @@ from werkzeug.wrappers import Response
 from ... import clock, importer, invitations, messages, partners, status
 from ...extensions import db
 from ...messages import describe_duration
-from ...models import AccessGrant, Partner, StatusPage
+from ...models import AccessGrant, Partner, Role, StatusPage
 from ...partners import DirectoryError, DuplicatePartner, InvalidEmail
 from ...web import url_prefix
 from ..blueprint import bp
 from ..console import Page, confirm, render_form
 from ..forms import ButtonForm
-from ..identity import actor, admin_login_required
+from ..identity import actor, requires
 from ..staff.views import admin_next
 from . import directory
 from .forms import (
@@ -39,7 +39,7 @@ def show(partner_id: int) -> Response:
 
 
 @bp.get("/partners")
-@admin_login_required
+@requires(Role.VIEWER)
 def list_partners() -> str:
     """List partners, searchable by email, name or company, a page at a time."""
     form = PartnerSearchForm(request.args)
@@ -53,7 +53,7 @@ def list_partners() -> str:
 
 
 @bp.route("/partners/new", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR)
 def create_partner() -> Page:
     """Create an active partner (no email is sent)."""
     form = PartnerForm()
@@ -73,7 +73,7 @@ def create_partner() -> Page:
 
 
 @bp.route("/partners/invite", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR)
 def invite_partner() -> Page:
     """Create an invited (inactive) partner and email them a signup link."""
     form = InviteForm()
@@ -101,7 +101,7 @@ def flash_invitation(email: str) -> None:
 
 
 @bp.get("/partners/<int:partner_id>")
-@admin_login_required
+@requires(Role.VIEWER)
 def show_partner(partner_id: int) -> str:
     """Everything about one partner: access, sessions, links, history, actions."""
     partner = partner_or_404(partner_id)
@@ -120,7 +120,7 @@ def show_partner(partner_id: int) -> str:
 
 
 @bp.route("/partners/<int:partner_id>/edit", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR)
 def edit_partner(partner_id: int) -> Page:
     """Change a partner's name and company."""
     partner = partner_or_404(partner_id)
@@ -137,7 +137,7 @@ def edit_partner(partner_id: int) -> Page:
 
 
 @bp.route("/partners/<int:partner_id>/deactivate", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR, step_up=True)
 def deactivate_partner(partner_id: int) -> Page:
     """Deactivate a partner after confirmation: sessions and links end at once."""
     partner = partner_or_404(partner_id)
@@ -158,7 +158,7 @@ def deactivate_partner(partner_id: int) -> Page:
 
 
 @bp.post("/partners/<int:partner_id>/reactivate")
-@admin_login_required
+@requires(Role.EDITOR, step_up=True)
 def reactivate_partner(partner_id: int) -> Response:
     """Let a deactivated partner sign in again."""
     partner = partner_or_404(partner_id)
@@ -172,7 +172,7 @@ def reactivate_partner(partner_id: int) -> Response:
 
 
 @bp.route("/partners/<int:partner_id>/delete", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR, step_up=True)
 def delete_partner(partner_id: int) -> Page:
     """Delete a partner after confirmation; their audit history stays."""
     partner = partner_or_404(partner_id)
@@ -191,7 +191,7 @@ def delete_partner(partner_id: int) -> Page:
 
 
 @bp.post("/partners/<int:partner_id>/invitation")
-@admin_login_required
+@requires(Role.EDITOR)
 def reinvite_partner(partner_id: int) -> Response:
     """Send a fresh invitation; the earlier one stops working."""
     partner = partner_or_404(partner_id)
@@ -201,7 +201,7 @@ def reinvite_partner(partner_id: int) -> Response:
 
 
 @bp.route("/partners/<int:partner_id>/sessions/<int:session_id>/end", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR)
 def end_partner_session(partner_id: int, session_id: int) -> Page:
     """End one of the partner's sessions after confirmation."""
     partner = partner_or_404(partner_id)
@@ -220,7 +220,7 @@ def end_partner_session(partner_id: int, session_id: int) -> Page:
 
 
 @bp.route("/partners/<int:partner_id>/sessions/end-all", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR)
 def end_partner_sessions(partner_id: int) -> Page:
     """End every session of the partner after confirmation."""
     partner = partner_or_404(partner_id)
@@ -237,7 +237,7 @@ def end_partner_sessions(partner_id: int) -> Page:
 
 
 @bp.route("/partners/<int:partner_id>/links/<int:token_id>/revoke", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR)
 def revoke_partner_link(partner_id: int, token_id: int) -> Page:
     """Revoke one outstanding link after confirmation."""
     partner = partner_or_404(partner_id)
@@ -256,7 +256,7 @@ def revoke_partner_link(partner_id: int, token_id: int) -> Page:
 
 
 @bp.post("/grants")
-@admin_login_required
+@requires(Role.EDITOR, step_up=True)
 def grant_access() -> Page:
     """Grant a partner a page, from the partner's page or the status page's."""
     form = GrantForm()
@@ -282,7 +282,7 @@ def grant_access() -> Page:
 
 
 @bp.route("/grants/<int:grant_id>/revoke", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR, step_up=True)
 def revoke_access(grant_id: int) -> Page:
     """Remove a grant after confirmation."""
     grant = db.session.get(AccessGrant, grant_id)
@@ -305,7 +305,7 @@ def revoke_access(grant_id: int) -> Page:
 
 
 @bp.get("/partners/<int:partner_id>/preview")
-@admin_login_required
+@requires(Role.VIEWER)
 def preview_dashboard(partner_id: int) -> str:
     """Show exactly the dashboard the partner would see; no partner session is made."""
     partner = partner_or_404(partner_id)
@@ -319,7 +319,7 @@ def preview_dashboard(partner_id: int) -> str:
 
 
 @bp.get("/partners/<int:partner_id>/preview/<slug>")
-@admin_login_required
+@requires(Role.VIEWER)
 def preview_page(partner_id: int, slug: str) -> str:
     """Show one status page as the partner would see it (404 if they could not)."""
     partner = partner_or_404(partner_id)
@@ -330,7 +330,7 @@ def preview_page(partner_id: int, slug: str) -> str:
 
 
 @bp.route("/partners/import", methods=["GET", "POST"])
-@admin_login_required
+@requires(Role.EDITOR)
 def import_partners() -> Page:
     """Upload a CSV of partners; all of it is imported or none of it."""
     form = ImportForm()

@@ -1,4 +1,4 @@
-"""Forms of staff sign-in and password reset."""
+"""Forms of staff sign-in, second factors, step-up, password reset and staff accounts."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
+    SelectField,
+    StringField,
     SubmitField,
 )
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from ... import messages
 from ...auth.forms import valid_email
+from ...models import Role
 from ...security.passwords import WeakPassword, check_strength
 
 
@@ -63,3 +66,55 @@ class NewPasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Set the new password")
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        "Code",
+        validators=[InputRequired(messages.SECOND_FACTOR_CODE_REQUIRED), Length(max=64)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autofocus": True,
+            "spellcheck": "false",
+            "autocapitalize": "characters",
+        },
+    )
+    submit = SubmitField("Continue")
+
+
+class TotpConfirmForm(FlaskForm):
+    code = StringField(
+        "Code from the app",
+        validators=[InputRequired(messages.SECOND_FACTOR_CODE_REQUIRED), Length(max=64)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+    submit = SubmitField("Confirm and turn on")
+
+
+class PasswordCheckForm(FlaskForm):
+    password = PasswordField(
+        "Your password",
+        validators=[InputRequired(messages.REQUIRED), Length(max=1024)],
+        render_kw={"autocomplete": "current-password", "autofocus": True},
+    )
+    submit = SubmitField("Continue")
+
+
+def role_choices() -> list[tuple[str, str]]:
+    """Return the roles as select options, most powerful first."""
+    return [(role.value, role.label) for role in reversed(Role)]
+
+
+class InviteStaffForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[InputRequired(messages.INVALID_EMAIL), valid_email],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    role = SelectField("Role", choices=role_choices(), default=Role.VIEWER.value)
+    submit = SubmitField("Send the invitation")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=role_choices())
+    submit = SubmitField("Change the role")

@@ -72,6 +72,20 @@ def has_expired(session: SessionMixin) -> bool:
     return not isinstance(expires_at, int) or expires_at <= clock.now().timestamp()
 
 
+def has_been_idle(session: SessionMixin, timeout: timedelta) -> bool:
+    """Return whether a signed-in session has seen no request for ``timeout``.
+
+    "Last seen" is written at most every ``LAST_SEEN_RESOLUTION`` (5 minutes),
+    so it may lag the last request by up to that much: the session ends
+    between ``timeout - 5 min`` and ``timeout`` after its last request, never
+    later. A session without the stamp counts as idle (fails closed).
+    """
+    seen_at = session.get(SEEN_AT)
+    if not isinstance(seen_at, int):
+        return True
+    return clock.now().timestamp() - seen_at >= timeout.total_seconds()
+
+
 def touch(session: SessionMixin) -> None:
     """Refresh "last seen" at most once per ``LAST_SEEN_RESOLUTION`` (one write then)."""
     now = clock.now().timestamp()
