@@ -224,3 +224,46 @@ def link_from(message: EmailMessage, pattern: re.Pattern[str]) -> str:
     match = pattern.search(text)
     assert match, text
     return match.group(1)
+
+
+def add_staff(app: Flask, email: str, role: str, password: str = ADMIN_PASSWORD) -> int:
+    """Create a staff account with ``role``; return its id."""
+    from partner_portal import actors
+    from partner_portal.admin.staff import accounts as service
+    from partner_portal.models import Role
+
+    with app.app_context():
+        return service.create_admin(email, password, actors.SYSTEM, Role(role)).id
+
+
+def totp_code(secret: str, at: datetime) -> str:
+    """Return the code an authenticator app shows for ``secret`` at ``at``."""
+    import pyotp
+
+    return pyotp.TOTP(secret.replace(" ", "")).at(at)
+
+
+def enrol_totp(client: FlaskClient, at: datetime) -> tuple[str, list[str]]:
+    """Set up an authenticator app through the pages; return its secret and the recovery codes."""
+    page = client.get("/admin/account/second-factor")
+    assert page.status_code == 200, page.status_code
+    started = client.post(
+        "/admin/account/second-factor/start",
+        data=form_data(page, "/admin/account/second-factor/start"),
+    )
+    assert started.status_code == 303, started.status_code
+    shown = client.get("/admin/account/second-factor")
+    secret = soup(shown).select_one("code.secret").get_text().replace(" ", "")
+    data = form_data(shown, "/admin/account/second-factor/confirm")
+    data["code"] = totp_code(secret, at)
+    confirmed = client.post("/admin/account/second-factor/confirm", data=data)
+    assert confirmed.status_code == 200, (confirmed.status_code, flashes(confirmed))
+    codes = [li.get_text(strip=True) for li in soup(confirmed).select(".recovery-codes code")]
+    return secret, codes
+
+
+def enter_second_factor(client: FlaskClient, code: str) -> TestResponse:
+    """Type a code on the second-factor page of signing in and submit it."""
+    return submit(
+        client, "/admin/login/second-factor", "/admin/login/second-factor", {"code": code}
+    )

@@ -11,6 +11,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from ... import messages
@@ -100,9 +101,9 @@ class PasswordCheckForm(FlaskForm):
     submit = SubmitField("Continue")
 
 
-def role_choices() -> list[tuple[str, str]]:
+def role_choices() -> list[SelectChoice]:
     """Return the roles as select options, most powerful first."""
-    return [(role.value, role.label) for role in reversed(Role)]
+    return [SelectChoice(role.value, role.label) for role in reversed(Role)]
 
 
 class InviteStaffForm(FlaskForm):
