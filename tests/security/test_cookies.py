@@ -127,6 +127,19 @@ def test_a_plain_named_cookie_planted_by_a_sibling_is_never_read(production, smt
 def test_staff_cookies_carry_the_host_prefix_in_production(production):
     add_admin(production)
     client = production.test_client()
+    # With a second factor required (production's default) the password step
+    # leaves only the half-way pre-session cookie, prefixed too.
+    half_way = post_form(
+        client,
+        "/admin/login",
+        "/admin/login",
+        {"email": "ops@portal.example", "password": ADMIN_PASSWORD},
+    )
+    (pre,) = set_cookies(half_way, "__Host-oncall.pre")
+    assert "; Secure" in pre
+    assert set_cookies(half_way, "__Host-oncall.sid") == []
+    production.config["STAFF_REQUIRE_MFA"] = False
+    client = production.test_client()
     response = post_form(
         client,
         "/admin/login",

@@ -51,6 +51,7 @@ def test_every_limiter_of_the_app_is_declared_in_the_registry():
         "admin.login.device",
         "admin.password_reset.ip",
         "admin.password_reset.account",
+        "admin.second_factor.account",
     } == set(limits.REGISTRY)
 
 

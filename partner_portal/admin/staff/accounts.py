@@ -336,13 +336,16 @@ def _accept_password(
     limits.forgive_staff_login(admin.email, requester.ip_address, known_device)
     if admin.password_hash is not None and passwords.needs_rehash(admin.password_hash):
         admin.password_hash = passwords.rehash(password)
-    record(
-        "admin.login.password_accepted",
-        requester,
-        admin_id=admin.id,
-        email=admin.email,
-        details={"known_device": known_device is not None},
-    )
+
+
+@unit_of_work
+def record_password_accepted(admin: Admin, requester: Requester) -> None:
+    """Audit a right password whose sign-in now waits for the second factor.
+
+    A password accepted but never followed by a second factor is worth seeing:
+    someone else may know it.
+    """
+    record("admin.login.password_accepted", requester, admin_id=admin.id, email=admin.email)
 
 
 def complete_sign_in(admin: Admin, requester: Requester, second_factor: str | None) -> None:

@@ -51,9 +51,11 @@ def _tag(admin: Admin) -> str:
 def after_password(admin: Admin, next_path: str | None) -> Response:
     """Go on after a right password: ask for the second factor, have one set up, or sign in."""
     if factors.has_second_factor(admin):
+        accounts.record_password_accepted(admin, requester())
         _hold(admin, enrol=False, next_path=next_path)
         return redirect(url_for("admin.second_factor"), 303)
     if current_app.config["STAFF_REQUIRE_MFA"]:
+        accounts.record_password_accepted(admin, requester())
         _hold(admin, enrol=True, next_path=next_path)
         flash(messages.MFA_REQUIRED, "info")
         return redirect(url_for("admin.setup_totp"), 303)
