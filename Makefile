@@ -41,11 +41,16 @@ run: install
 	$(BIN)/flask mail worker & worker=$$!; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-## test: install, lint, run the whole suite on SQLite, and again on PostgreSQL if TEST_DATABASE_URL is set
+## test: install, lint, type-check, run the whole suite on SQLite with the coverage gate,
+##       and again on PostgreSQL if TEST_DATABASE_URL is set
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/mypy
+	$(BIN)/pytest --cov --cov-report=
+	@echo "== Coverage: at least 90 % of lines and branches overall, 95 % in the security core"
+	$(BIN)/coverage report --format=total --fail-under=90
+	$(BIN)/coverage report --include='partner_portal/security/*' --fail-under=95
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== The suite again, on PostgreSQL"; \
 		$(BIN)/pytest --engine=postgresql; \
@@ -79,6 +84,7 @@ screenshots: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install-dev
 	$(BIN)/ruff format .

@@ -249,7 +249,7 @@ def _refuse_password(
 ) -> Response:
     """Show the password form again with why, the link kept (it was not spent)."""
     session[kind.session_key] = ref.to_session()
-    form.password.errors.append(str(error))  # type: ignore[attr-defined]
+    form.password.errors.append(str(error))
     return confirm_page(kind, form, 400)
 
 

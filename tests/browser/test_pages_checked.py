@@ -16,12 +16,14 @@ from datetime import timedelta
 from pathlib import Path
 from pprint import pformat
 
+import pyotp
 import pytest
 from playwright.sync_api import expect
 
 from partner_portal import clock, messages, outbox
 from partner_portal.admin.identity import Actor
 from partner_portal.admin.partners import directory
+from partner_portal.admin.staff import accounts as staff_accounts
 from partner_portal.dev import mailbox
 from partner_portal.errors import bare_page, render_error
 from partner_portal.extensions import db
@@ -37,6 +39,7 @@ from partner_portal.models import (
     OutboxStatus,
     Partner,
     PartnerSession,
+    Role,
     StatusPage,
 )
 from partner_portal.security.audit import SYSTEM
@@ -44,6 +47,7 @@ from partner_portal.security.audit import SYSTEM
 from .checks import axe_violations, tools_missing, vnu_errors
 from .journeys import (
     ADMIN_EMAIL,
+    ADMIN_PASSWORD,
     create_admin,
     html_of,
     link_in,
@@ -61,7 +65,8 @@ PHONE = {"width": 360, "height": 780}
 # endpoint -> (who is looking, path). A path's {name} is the id of a seeded row.
 # "confirming" opened a sign-in link, "invited" an invitation, "resetting" a staff
 # password reset link, "cancelling" the old address's "this was not me" link;
-# "partner" is Frank signed in; "admin" is signed in to the console.
+# "partner" is Frank signed in; "admin" is signed in to the console; "staff-invited"
+# opened a staff invitation; "signing-in" gave a right password, the second factor to come.
 PAGES: dict[str, tuple[str, str]] = {
     "auth.login": ("anonymous", "/partner/login"),
     "auth.login_sent": ("anonymous", "/partner/login/sent"),
@@ -107,6 +112,16 @@ PAGES: dict[str, tuple[str, str]] = {
     "admin.delete_incident": ("admin", "/admin/incidents/{incident}/delete"),
     "admin.audit_log": ("admin", "/admin/audit"),
     "admin.show_outbox": ("admin", "/admin/outbox"),
+    "admin.account_security": ("admin", "/admin/account"),
+    "admin.setup_totp": ("admin", "/admin/account/second-factor"),
+    "admin.step_up": ("admin", "/admin/step-up"),
+    "admin.step_up_continue": ("admin", "/admin/step-up/continue"),
+    "admin.list_staff": ("admin", "/admin/staff"),
+    "admin.invite_staff": ("admin", "/admin/staff/invite"),
+    "admin.change_staff_role": ("admin", "/admin/staff/{invited_staff}/role"),
+    "admin.deactivate_staff": ("admin", "/admin/staff/{invited_staff}/deactivate"),
+    "links.confirm_staff_invitation": ("staff-invited", "/admin/invitation"),
+    "admin.second_factor": ("signing-in", "/admin/login/second-factor"),
 }
 # The same pages in other states worth seeing: flashes, field errors, other data.
 STATES: dict[str, tuple[str, str]] = {
@@ -199,6 +214,9 @@ def seeded_ids(portal) -> dict[str, object]:  # noqa: ANN001
                 db.select(PartnerSession.id).filter_by(partner_id=frank.id)
             ),
             "link": db.session.scalar(db.select(MagicLinkToken.id).filter_by(partner_id=grace.id)),
+            "invited_staff": db.session.scalar(
+                db.select(Admin.id).filter_by(email="ivan@portal.example")
+            ),
         }
 
 
@@ -325,13 +343,36 @@ def test_every_page_passes_axe_and_the_nu_html_checker(browser, seeded, smtp, tm
     page.goto(link_in(emails["invitation"], "/partner/signup/"))
     visit_all("invited")
 
+    # A staff invitation, opened but not accepted.
+    with portal.app.app_context():
+        staff_accounts.invite_admin(Actor(admin_id, SYSTEM), "ivan@portal.example", Role.EDITOR)
+    emails["staff_invitation"] = message_for(smtp, "ivan@portal.example")
+    page.goto(link_in(emails["staff_invitation"], "/admin/invitation/"))
+    visit_all("staff-invited")
+
     sign_in_admin(page, portal)
     sweep.ids = seeded_ids(portal)
     visit_all("admin")
 
+    # An authenticator app: its QR code, then the recovery codes (and the notice email).
+    since = len(smtp.messages)
+    page.goto(portal.path("/admin/account/second-factor"))
+    sweep.check("admin.setup_totp (QR code)", submit(page, "Show the QR code").text())
+    secret = page.locator("code.secret").inner_text().replace(" ", "")
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    sweep.check("recovery codes", submit(page, "Confirm and turn on").text())
+    emails["admin_security_notice"] = message_for(smtp, ADMIN_EMAIL, since=since)
+    sweep.visit("admin.account_security (with an app)", "/admin/account")
+
     # The console's sign-out lands on its login page with a success message.
     page.goto(portal.path("/admin/"))
     sweep.check("admin.login (signed out)", submit(page, "Sign out").text())
+
+    # Signing in again: the password, then the second-factor page.
+    page.get_by_label("Email").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    submit(page, "Sign in")
+    visit_all("signing-in")
 
     with portal.app.app_context():
         sweep.ids["message"] = mailbox.store(emails["login_link"].as_bytes())
