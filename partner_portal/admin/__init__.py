@@ -3,7 +3,7 @@
 One folder per part, each with its views, forms and the services behind them:
 ``staff/`` (sign-in, password reset, staff accounts), ``partners/`` (the
 directory, access, invitations, import), ``pages/`` (status pages, components,
-incidents), ``audit/`` (the audit log and its export), ``outbox/`` (mail).
+incidents, maintenance), ``audit/`` (the audit log and its export), ``outbox/`` (mail).
 ``console.py`` holds what every page shares; ``identity.py`` who is signed in.
 """
 
@@ -11,6 +11,7 @@ from . import console  # noqa: F401 - each module adds its routes
 from .audit import views as audit_views  # noqa: F401
 from .blueprint import bp
 from .outbox import views as outbox_views  # noqa: F401
+from .pages import maintenance_views  # noqa: F401
 from .pages import views as pages_views  # noqa: F401
 from .partners import views as partners_views  # noqa: F401
 from .staff import views as staff_views  # noqa: F401

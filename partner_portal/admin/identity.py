@@ -4,28 +4,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, g, redirect, request, session, url_for
 
 from .. import messages
+from ..actors import Actor
 from ..extensions import db
 from ..models import Admin
 from ..security import sessions
-from ..security.audit import Requester
 from ..web import requester
+
+__all__ = ["Actor", "actor", "admin_login_required", "is_admin_path", "load_admin"]
 
 ADMIN_KEY = "admin_id"
 ADMIN_PREFIX = "/admin"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who does an admin action (None from the command line) and from where."""
-
-    admin_id: int | None
-    requester: Requester
 
 
 def is_admin_path(path: str) -> bool:
