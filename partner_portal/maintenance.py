@@ -195,7 +195,7 @@ def _latest_events(component_ids: list[int]) -> dict[int, int]:
         .where(ComponentStatusEvent.component_id.in_(component_ids))
         .group_by(ComponentStatusEvent.component_id)
     )
-    return dict(rows.tuples().all())
+    return {component_id: event_id for component_id, event_id in rows}
 
 
 def _add_update(window: MaintenanceWindow, message: str) -> None:

@@ -37,6 +37,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from . import visibility
 from .extensions import run
 from .models import (
     Component,
@@ -734,6 +735,14 @@ def history_page(
             months.append((month, []))
         months[-1][1].append(item)
     return HistoryPage(number, months, has_next=len(rows) > per_page, day=day)
+
+
+def visible_pages(partner_id: int, now: datetime) -> list[PageSummary]:
+    """Return the summaries of every page the partner may see, by name (two statements; the
+    dashboard itself caches them per page through ``portal/pagecache.py``)."""
+    scopes = visibility.visible_pages(partner_id, now)
+    found = summaries(scopes, now)
+    return [found[scope.page.id] for scope in scopes]
 
 
 def summaries(scopes: list[Scope], now: datetime) -> dict[int, PageSummary]:

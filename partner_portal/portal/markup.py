@@ -32,9 +32,10 @@ _LINKED_DAY = Markup('<a class="day {}" href="{}" title="{}"></a>')
 def day_text(day: date, status: ComponentStatus | None, minutes: int, linked: bool) -> str:
     """Return what one day of a bar says: date, worst status, minutes affected."""
     if status is None:
-        return f"{day:%d %b %Y}: no data"
-    plural = "" if minutes == 1 else "s"
-    text = f"{day:%d %b %Y}: {status.label.lower()}, {minutes} minute{plural} affected"
+        text = f"{day:%d %b %Y}: no data"
+    else:
+        plural = "" if minutes == 1 else "s"
+        text = f"{day:%d %b %Y}: {status.label.lower()}, {minutes} minute{plural} affected"
     return text + "; see that day's incidents" if linked else text
 
 

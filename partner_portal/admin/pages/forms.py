@@ -15,6 +15,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -53,14 +54,16 @@ class UTCTimeField(DateTimeLocalField):
             self.data = self.data.replace(tzinfo=UTC)
 
 
-def component_status_choices(blank: str) -> list[tuple[str, str]]:
+def component_status_choices(blank: str) -> list[SelectChoice]:
     """Return a status select's options, the first leaving the components as they are."""
-    return [("", blank), *((status.value, status.label) for status in ComponentStatus)]
+    return [SelectChoice("", blank), *choices(ComponentStatus)]
 
 
 def with_components(form: FlaskForm, components: list) -> FlaskForm:  # noqa: ANN001
     """Give a form's components field the page's components as choices; return the form."""
-    form.components.choices = [(component.id, component.name) for component in components]
+    form.components.choices = [
+        SelectChoice(component.id, component.name) for component in components
+    ]
     return form
 
 
