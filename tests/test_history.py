@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-
 from sqlalchemy import select
 
 from partner_portal import partners, status

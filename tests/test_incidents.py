@@ -110,7 +110,8 @@ def test_an_incident_sets_its_components_status_and_resolving_sets_them_back(app
         audit_events(app, "admin.incident.opened"),
         audit_events(app, "admin.incident.resolved"),
     )
-    assert opened[0].admin_id is not None and opened[0].details["components"] == ["Webhooks"]
+    assert opened[0].admin_id is not None
+    assert opened[0].details["components"] == ["Webhooks"]
     assert opened[0].details["component_changes"] == {"Webhooks": ["operational", "major_outage"]}
     assert done[0].details["component_changes"] == {"Webhooks": ["major_outage", "operational"]}
 
