@@ -33,6 +33,8 @@ from partner_portal.models import (
     Incident,
     IncidentStatus,
     MagicLinkToken,
+    MaintenanceState,
+    MaintenanceWindow,
     OutboxJob,
     OutboxStatus,
     Partner,
@@ -74,6 +76,8 @@ PAGES: dict[str, tuple[str, str]] = {
     "admin.reset_password": ("resetting", "/admin/password-reset/new"),
     "portal.dashboard": ("partner", "/partner/dashboard"),
     "portal.status_page": ("partner", "/partner/status/payments-api"),
+    "portal.show_incident": ("partner", "/partner/status/payments-api/incidents/{incident}"),
+    "portal.history": ("partner", "/partner/status/payments-api/history"),
     "account.overview": ("partner", "/partner/account"),
     "account.confirm_deletion_page": ("deleting", "/partner/account/delete/confirm"),
     "account.confirm_email_page": ("changing-email", "/partner/account/email/confirm"),
@@ -103,6 +107,9 @@ PAGES: dict[str, tuple[str, str]] = {
     "admin.show_incident": ("admin", "/admin/incidents/{incident}"),
     "admin.edit_incident": ("admin", "/admin/incidents/{incident}/edit"),
     "admin.delete_incident": ("admin", "/admin/incidents/{incident}/delete"),
+    "admin.schedule_maintenance": ("admin", "/admin/pages/{page}/maintenance/new"),
+    "admin.show_maintenance": ("admin", "/admin/maintenance/{window}"),
+    "admin.cancel_maintenance": ("admin", "/admin/maintenance/{window}/cancel"),
     "admin.audit_log": ("admin", "/admin/audit"),
     "admin.show_outbox": ("admin", "/admin/outbox"),
 }
@@ -113,6 +120,13 @@ STATES: dict[str, tuple[str, str]] = {
     "portal.status_page (every status)": ("partner", "/partner/status/storefront"),
     "admin.show_partner (invited)": ("admin", "/admin/partners/{grace}"),
     "admin.show_incident (resolved)": ("admin", "/admin/incidents/{resolved}"),
+    "portal.show_incident (resolved)": (
+        "partner",
+        "/partner/status/payments-api/incidents/{resolved}",
+    ),
+    "portal.history (one day)": ("partner", "/partner/status/payments-api/history?day={day}"),
+    "admin.show_maintenance (in progress)": ("admin", "/admin/maintenance/{running}"),
+    "admin.show_maintenance (completed)": ("admin", "/admin/maintenance/{completed}"),
     "admin.preview_page (history)": ("admin", "/admin/partners/{frank}/preview/payments-api"),
     "admin.audit_log (filtered)": ("admin", "/admin/audit?severity=warning"),
     "admin.list_partners (no match)": ("admin", "/admin/partners?q=nobody"),
@@ -184,16 +198,21 @@ def seeded_ids(portal) -> dict[str, object]:  # noqa: ANN001
         grace = db.session.scalar(db.select(Partner).filter_by(email="grace@initech.example"))
         page = db.session.scalar(db.select(StatusPage).filter_by(slug="payments-api"))
         incidents = {
-            i.status is IncidentStatus.RESOLVED: i.id
-            for i in db.session.scalars(db.select(Incident))
+            i.status is IncidentStatus.RESOLVED: i
+            for i in db.session.scalars(db.select(Incident).filter_by(page_id=page.id))
         }
+        windows = {w.state: w.id for w in db.session.scalars(db.select(MaintenanceWindow))}
         return {
             "frank": frank.id,
             "grace": grace.id,
             "page": page.id,
             "component": db.session.scalar(db.select(Component.id).filter_by(page_id=page.id)),
-            "incident": incidents[False],
-            "resolved": incidents[True],
+            "incident": incidents[False].id,
+            "resolved": incidents[True].id,
+            "day": incidents[True].started_at.date().isoformat(),
+            "window": windows[MaintenanceState.SCHEDULED],
+            "running": windows[MaintenanceState.IN_PROGRESS],
+            "completed": windows[MaintenanceState.COMPLETED],
             "grant": db.session.scalar(db.select(AccessGrant.id).filter_by(partner_id=frank.id)),
             "session": db.session.scalar(
                 db.select(PartnerSession.id).filter_by(partner_id=frank.id)

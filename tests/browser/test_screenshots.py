@@ -70,6 +70,8 @@ def test_screenshots(browser, demo, smtp):
     shoot(page, "dashboard")
     page.goto(demo.path("/partner/status/payments-api"))
     shoot(page, "status-page", full_page=True)
+    page.get_by_role("link", name="Elevated webhook delivery delays").click()
+    shoot(page, "incident-page", full_page=True)
 
     dark = browser.new_context(viewport=DESKTOP, color_scheme="dark")
     dark.add_cookies(context.cookies())
