@@ -316,6 +316,7 @@ def test_every_page_passes_axe_and_the_nu_html_checker(browser, seeded, smtp, tm
     page.goto(link_in(emails["login_link"]))
     visit_all("confirming")
     submit(page, "Sign in")
+    sweep.ids = seeded_ids(portal)  # incident ids and the like; Frank's session exists now
     visit_all("partner")
 
     # Self-service: a deletion link opened (never confirmed here), then an address change.
@@ -483,14 +484,21 @@ def test_status_is_never_told_by_colour_alone(page, seeded, smtp):
     badges = page.locator(".badge").all_inner_texts()
     assert len(badges) == 5  # the page's overall status and its four components
     assert {text.strip() for text in badges} <= labels
-    # Each history bar is described in words, and every day names its status on hover...
+    # Each history bar is a group named by its component, with its uptime in words; every
+    # day names its worst status and minutes affected (its accessible name and its tooltip)...
     for bar in page.locator(".history").all():
-        assert bar.get_attribute("role") == "img"
-        assert re.match(r"Last 90 days: \d+ days? operational", bar.get_attribute("aria-label"))
+        assert bar.get_attribute("role") == "group"
+        uptime = page.locator(f"#{bar.get_attribute('aria-describedby')}").inner_text()
+        assert re.match(r"\d+\.\d\d % uptime", uptime)
         assert bar.locator(".day").count() == 90
         titles = bar.locator(".day").evaluate_all("days => days.map(d => d.title)")
-        assert all(re.match(r"\d\d \w{3} \d{4}: \w", title) for title in titles)
-    assert "2 days major outage" in page.locator(".history").last.get_attribute("aria-label")
+        assert all(
+            re.match(r"\d\d \w{3} \d{4}: (no data|\w.*, \d+ minutes? affected)", t) for t in titles
+        )
+    webhooks = page.locator(".history").last
+    assert webhooks.locator(".day.status-major_outage").count() == 2
+    # Days with incidents are links to them.
+    assert webhooks.locator("a.day").count() >= 2
     # ...and a visible legend names the colours.
     legend = page.locator(".legend")
     expect(legend).to_be_visible()
