@@ -291,3 +291,18 @@ def test_bad_windows_are_refused_with_a_sentence(app, alice, admin, start, end, 
     assert error in soup(response).get_text()
     with app.app_context():
         assert db.session.scalar(select(MaintenanceWindow)) is None
+
+
+def test_deleting_a_page_or_component_takes_its_windows_along(app, alice, clock):
+    start = clock.at + timedelta(minutes=5)
+    schedule(app, start, start + timedelta(hours=1))
+    clock.set(start)
+    advance(app, clock)
+    with app.app_context():
+        payouts = db.session.scalar(select(Component).where(Component.name == "Payouts"))
+        statuspages.delete_component(CLI, payouts)
+        page = statuspages.get_page("payments-api")
+        statuspages.delete_page(CLI, page)
+        assert db.session.scalar(select(MaintenanceWindow)) is None
+    clock.advance(hours=2)
+    assert advance(app, clock) == {}
