@@ -74,6 +74,7 @@ def register_sessions(app: Flask) -> None:
     """Give partners and staff each their own server-side session store and cookie."""
     from .models import Admin, Partner, PartnerSession, StaffSession
     from .security.sessions import Realm, RealmSessionInterface, SessionRouter
+    from .web import ADMIN_PREFIX
 
     partner_realm = RealmSessionInterface(
         app,
@@ -97,7 +98,7 @@ def register_sessions(app: Flask) -> None:
                 pre_cookie_name="oncall.pre",
                 model=StaffSession,
                 identity_key="admin_id",
-                path_prefix="/admin",
+                path_prefix=ADMIN_PREFIX,
                 identity_model=Admin,
             ),
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .security.audit import SYSTEM as SYSTEM_REQUESTER
 from .security.audit import Requester, Severity, record
 
 # What the audit log shows as the user agent of command-line changes.
@@ -31,6 +32,8 @@ class Actor:
 
 
 CLI = Actor(admin_id=None, requester=CLI_REQUESTER, via="cli")
+# Changes the portal makes by itself (demo data, scheduled work).
+SYSTEM = Actor(admin_id=None, requester=SYSTEM_REQUESTER, via="system")
 
 
 def record_action(
@@ -40,11 +43,11 @@ def record_action(
     severity: Severity = Severity.INFO,
     partner_id: int | None = None,
     email: str | None = None,
-    **details: Any,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """Record ``admin.<action>`` by ``actor`` in the current transaction (the caller commits)."""
     if actor.via != "console":
-        details.setdefault("via", actor.via)
+        details = {**(details or {}), "via": actor.via}
     record(
         f"admin.{action}",
         actor.requester,

@@ -31,12 +31,9 @@ from . import (
     partners,
     statuspages,
 )
-from .actors import CLI as CLI_ACTOR
+from .actors import CLI
 from .extensions import db
 from .models import Partner
-from .security.audit import Requester
-
-CLI = Requester(ip_address=None, user_agent="flask cli")
 
 partners_cli = AppGroup("partners", help="Manage partner accounts.")
 pages_cli = AppGroup("pages", help="Manage status pages.")
@@ -86,7 +83,7 @@ def parse_until(value: str | None) -> datetime | None:
 def add_partner(email: str, name: str, company: str | None) -> None:
     """Add an active partner."""
     with transaction():
-        partner = partners.add_partner(email, name=name, company=company)
+        partner = partners.create_partner(CLI, email, name, company)
     click.echo(f"Added partner {partner.email} (id {partner.id}).")
 
 
@@ -109,7 +106,7 @@ def deactivate_partner(email: str) -> None:
     """Deactivate a partner: their sessions end and their links stop working."""
     with transaction():
         partner = partners.get_partner(email)
-        partners.deactivate_partner(partner, CLI)
+        partners.deactivate_partner(CLI, partner)
     click.echo(f"Deactivated {partner.email}; their sessions and links are gone.")
 
 
@@ -117,15 +114,14 @@ def deactivate_partner(email: str) -> None:
 @click.argument("csv_file", type=click.File("rb"))
 def import_partners(csv_file) -> None:  # noqa: ANN001 - a binary file
     """Import partners (email,name,company,pages) from a CSV file: all of them or none."""
-    from .admin.identity import Actor
-    from .admin.partners import importer
+    from . import importer
 
     try:
         text = importer.decode(csv_file.read())
         with click.progressbar(length=text.count("\n") + 1, label="Checking") as bar:
             rows = importer.parse(text, progress=lambda _: bar.update(1))
         with click.progressbar(length=len(rows), label="Importing") as bar:
-            count = importer.apply(rows, Actor(None, CLI), progress=lambda _: bar.update(1))
+            count = importer.apply(rows, CLI, progress=lambda _: bar.update(1))
     except importer.ImportRejected as rejected:
         for error in rejected.errors:
             click.echo(str(error), err=True)
@@ -170,7 +166,7 @@ def grant_access(email: str, slug: str, until: str | None) -> None:
     with transaction():
         partner = partners.get_partner(email)
         page = statuspages.get_page(slug)
-        partners.grant_access(partner, page, expires_at)
+        partners.grant_access(CLI, partner, page, expires_at)
     suffix = f" through {until}" if until else ""
     click.echo(f"{partner.email} can now see {page.slug}{suffix}.")
 
@@ -183,7 +179,7 @@ def revoke_access(email: str, slug: str) -> None:
     with transaction():
         partner = partners.get_partner(email)
         page = statuspages.get_page(slug)
-        if not partners.revoke_access(partner, page):
+        if not partners.revoke_access(CLI, partner, page):
             raise partners.DirectoryError(f"{partner.email} had no access to {page.slug}.")
     click.echo(f"{partner.email} can no longer see {page.slug}.")
 
@@ -216,7 +212,7 @@ def open_incident(
     with transaction():
         page = statuspages.get_page(slug)
         incident = incidents.open_incident(
-            CLI_ACTOR,
+            CLI,
             page,
             title=title,
             impact=impact,
@@ -242,7 +238,7 @@ def update_incident(
     with transaction():
         incident = incidents.get_incident(incident_id)
         incidents.post_update(
-            CLI_ACTOR,
+            CLI,
             incident,
             status=status,
             message=message,
@@ -264,7 +260,7 @@ def resolve_incident(
     with transaction():
         incident = incidents.get_incident(incident_id)
         if not incidents.resolve_incident(
-            CLI_ACTOR,
+            CLI,
             incident,
             message=message,
             component_status=component_status,
@@ -295,7 +291,7 @@ def schedule_maintenance(
     with transaction():
         page = statuspages.get_page(slug)
         window = maintenance.schedule(
-            CLI_ACTOR,
+            CLI,
             page,
             title=title,
             start=maintenance.parse_time(start),
@@ -313,7 +309,7 @@ def cancel_maintenance(window_id: str) -> None:
     """Cancel maintenance that has not started."""
     with transaction():
         window = maintenance.get_window(window_id)
-        if not maintenance.cancel(CLI_ACTOR, window):
+        if not maintenance.cancel(CLI, window):
             raise partners.InvalidValue(messages.WINDOW_NOT_SCHEDULED)
     click.echo(f"Cancelled maintenance {window.id}.")
 
@@ -324,7 +320,7 @@ def complete_maintenance(window_id: str) -> None:
     """Complete maintenance in progress now; its components go back to what they were."""
     with transaction():
         window = maintenance.get_window(window_id)
-        if not maintenance.complete(CLI_ACTOR, window):
+        if not maintenance.complete(CLI, window):
             raise partners.InvalidValue(messages.WINDOW_NOT_IN_PROGRESS)
     click.echo(f"Completed maintenance {window.id}.")
 
@@ -406,7 +402,7 @@ def create_admin(email: str) -> None:
 
     password = read_password()
     try:
-        admin = service.create_admin(email, password, CLI)
+        admin = service.create_admin(email, password, CLI.requester)
     except (partners.InvalidEmail, WeakPassword, service.AdminExists) as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from . import clock, partners
-from .extensions import db
+from .actors import SYSTEM
+from .extensions import db, unit_of_work
 from .models import (
     Component,
     ComponentStatus,
@@ -122,11 +123,12 @@ def component_events(component: Component) -> list[ComponentStatusEvent]:
     )
 
 
+@unit_of_work
 def load() -> str:
-    """Add the demo data to the current transaction and return a summary."""
+    """Add the demo data, in one transaction, and return a summary."""
     now = clock.now()
     people = {
-        email: partners.add_partner(email, name=name, company=company)
+        email: partners.create_partner(SYSTEM, email, name, company)
         for email, name, company in DEMO_PARTNERS
     }
     pages = {}
@@ -138,7 +140,7 @@ def load() -> str:
         pages[slug] = page
     for email, slugs in DEMO_GRANTS.items():
         for slug in slugs:
-            partners.grant_access(people[email], pages[slug])
+            partners.grant_access(SYSTEM, people[email], pages[slug])
 
     add_incidents(pages, now)
     add_maintenance(pages, now)

@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response
 
 from . import messages
 from .extensions import db
-from .web import safe_next
+from .web import ADMIN_PREFIX, is_admin_path, safe_next
 
 TITLES = {
     400: ("Bad request", messages.BAD_REQUEST),
@@ -116,15 +116,16 @@ def handle_csrf_error(error: CSRFError) -> Response | tuple[Response | str, int]
     flash(messages.FORM_EXPIRED, "error")
     rule = request.url_rule
     # Land in the same session realm, or the flash would be lost on the way.
-    home = "/admin/" if request.path.startswith("/admin/") else "/"
+    is_console = is_admin_path(request.path)
+    home = ADMIN_PREFIX + "/" if is_console else "/"
     if rule is not None and "GET" in (rule.methods or ()):
         target = request.path
     else:
         # A button-only form (sign out, end a session): back to the page it was on,
         # if that page is ours and in the same realm.
         came_from = same_origin_path(request.referrer)
-        in_realm = came_from is not None and came_from.startswith("/admin/") == (home != "/")
-        target = came_from if in_realm else home
+        in_realm = came_from is not None and is_admin_path(came_from) == is_console
+        target = came_from if came_from is not None and in_realm else home
     return redirect(target, 303)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 import click
 from flask import Flask, g
@@ -10,7 +13,7 @@ from flask.cli import with_appcontext
 from flask_mail import Mail
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import Executable, MetaData, Result, event
+from sqlalchemy import CursorResult, Executable, MetaData, Result, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -116,3 +119,43 @@ def run(statement: Executable, parameters: dict[str, Any] | None = None) -> Resu
     pending changes to.
     """
     return db.session.connection().execute(statement, parameters)
+
+
+def changed_rows(statement: Executable, parameters: dict[str, Any] | None = None) -> int:
+    """Run an UPDATE or DELETE through the ORM session; return how many rows it changed."""
+    result = db.session.execute(statement, parameters)
+    return cast("CursorResult[Any]", result).rowcount
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+_units_open: ContextVar[int] = ContextVar("units_open", default=0)
+
+
+def unit_of_work(function: Callable[P, R]) -> Callable[P, R]:
+    """Make a domain function one transaction: commit when it returns, roll back when it raises.
+
+    The one place a change is committed (but for a sign-in, which the session
+    store commits with the new session row). A unit called inside another
+    joins the outer one: only the outermost commits, so composed changes stay
+    all or nothing. Views, commands and the mail worker call units; they never
+    commit themselves.
+    """
+
+    @functools.wraps(function)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        depth = _units_open.get()
+        marker = _units_open.set(depth + 1)
+        try:
+            result = function(*args, **kwargs)
+            if depth == 0:
+                db.session.commit()
+            return result
+        except BaseException:
+            if depth == 0:
+                db.session.rollback()
+            raise
+        finally:
+            _units_open.reset(marker)
+
+    return wrapped

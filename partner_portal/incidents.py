@@ -5,7 +5,7 @@ Posting an update can set the affected components' status in the same
 transaction, so a page never shows "resolved" beside a red component by
 accident: resolving sets them back to operational unless told otherwise.
 Each function validates, writes, records ``admin.incident.*`` with the
-actor, tells ``notifications`` (unless ``notify`` is False) and commits.
+actor, tells ``notifications`` (unless ``notify`` is False), as one unit of work.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from . import clock, messages, notifications
-from .actors import Actor, record_action
-from .extensions import db
+from .actors import Actor
+from .extensions import db, unit_of_work
 from .models import (
     Component,
     ComponentStatus,
@@ -29,7 +29,7 @@ from .models import (
 )
 from .partners import InvalidValue, clean_text
 from .security.audit import Severity
-from .statuspages import parse_component_status, set_statuses
+from .statuspages import audit, parse_component_status, set_statuses
 
 MAX_MESSAGE = 5000
 
@@ -95,6 +95,7 @@ def _component_status(value: str | None, components: Sequence[Component]) -> Com
     return status
 
 
+@unit_of_work
 def open_incident(
     actor: Actor,
     page: StatusPage,
@@ -131,7 +132,7 @@ def open_incident(
     db.session.add(incident)
     changes = set_statuses(components, new_component_status) if new_component_status else {}
     db.session.flush()
-    record_action(
+    audit(
         "incident.opened",
         actor,
         page=page.slug,
@@ -145,10 +146,10 @@ def open_incident(
     )
     if notify:
         notifications.incident_changed(incident, update, "opened")
-    db.session.commit()
     return incident
 
 
+@unit_of_work
 def edit_incident(
     actor: Actor,
     incident: Incident,
@@ -163,7 +164,7 @@ def edit_incident(
     if components is not None:
         incident.components = list(components)
     incident.updated_at = clock.now()
-    record_action(
+    audit(
         "incident.edited",
         actor,
         page=incident.page.slug,
@@ -172,9 +173,9 @@ def edit_incident(
         impact=incident.impact.value,
         components=[component.name for component in incident.components],
     )
-    db.session.commit()
 
 
+@unit_of_work
 def post_update(
     actor: Actor,
     incident: Incident,
@@ -207,7 +208,7 @@ def post_update(
     incident.resolved_at = now if resolving else None
     changes = set_statuses(components, new_component_status) if new_component_status else {}
     event = "resolved" if resolving else ("updated" if was_open else "reopened")
-    record_action(
+    audit(
         f"incident.{event}",
         actor,
         page=incident.page.slug,
@@ -218,10 +219,10 @@ def post_update(
     )
     if notify:
         notifications.incident_changed(incident, update, event)
-    db.session.commit()
     return update
 
 
+@unit_of_work
 def resolve_incident(
     actor: Actor,
     incident: Incident,
@@ -244,9 +245,10 @@ def resolve_incident(
     return True
 
 
+@unit_of_work
 def delete_incident(actor: Actor, incident: Incident) -> None:
     """Delete an incident entered by mistake, with its updates (never by age: history stays)."""
-    record_action(
+    audit(
         "incident.deleted",
         actor,
         severity=Severity.WARNING,
@@ -255,4 +257,3 @@ def delete_incident(actor: Actor, incident: Incident) -> None:
         title=incident.title,
     )
     db.session.delete(incident)
-    db.session.commit()

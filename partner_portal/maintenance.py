@@ -23,8 +23,8 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from . import clock, messages, notifications
-from .actors import Actor, record_action
-from .extensions import db
+from .actors import Actor
+from .extensions import changed_rows, db, unit_of_work
 from .incidents import clean_message
 from .models import (
     Component,
@@ -38,7 +38,7 @@ from .models import (
 )
 from .partners import InvalidValue, clean_text
 from .security.audit import Requester
-from .statuspages import set_component_status, touch
+from .statuspages import audit, set_component_status, touch
 
 SCHEDULER = Actor(
     admin_id=None,
@@ -99,6 +99,7 @@ def _check_times(start: datetime, end: datetime, now: datetime) -> None:
         raise InvalidValue(messages.WINDOW_START_IN_PAST)
 
 
+@unit_of_work
 def schedule(
     actor: Actor,
     page: StatusPage,
@@ -132,7 +133,7 @@ def schedule(
         ]
     db.session.add(window)
     db.session.flush()
-    record_action(
+    audit(
         "maintenance.scheduled",
         actor,
         page=page.slug,
@@ -145,7 +146,6 @@ def schedule(
     )
     if notify:
         notifications.maintenance_changed(window, "scheduled")
-    db.session.commit()
     return window
 
 
@@ -155,14 +155,13 @@ def _transition(
     """Move the window from ``expected`` to ``to`` with one conditional UPDATE; return whether
     this caller won (another worker or admin may have moved it first)."""
     now = clock.now()
-    result = db.session.execute(
+    changed = changed_rows(
         update(MaintenanceWindow)
         .where(MaintenanceWindow.id == window.id, MaintenanceWindow.state == expected)
         .values(state=to, updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        db.session.rollback()
+    if changed != 1:
         return False
     db.session.refresh(window)
     touch([window.page_id])  # a Core write: the flush listener does not see it
@@ -206,6 +205,7 @@ def _add_update(window: MaintenanceWindow, message: str) -> None:
     )
 
 
+@unit_of_work
 def start(
     actor: Actor, window: MaintenanceWindow, *, message: str | None = None, notify: bool = True
 ) -> bool:
@@ -233,7 +233,7 @@ def start(
         if link.component_id not in covering and link.component.status == UNDER_MAINTENANCE:
             link.status_event_id = latest.get(link.component_id)
     _add_update(window, clean_message(message, messages.DEFAULT_MAINTENANCE_STARTED))
-    record_action(
+    audit(
         "maintenance.started",
         actor,
         page=window.page.slug,
@@ -244,7 +244,6 @@ def start(
     )
     if notify:
         notifications.maintenance_changed(window, "started")
-    db.session.commit()
     return True
 
 
@@ -268,6 +267,7 @@ def _restore(window: MaintenanceWindow) -> dict[str, list[str]]:
     return changes
 
 
+@unit_of_work
 def complete(
     actor: Actor, window: MaintenanceWindow, *, message: str | None = None, notify: bool = True
 ) -> bool:
@@ -276,7 +276,7 @@ def complete(
         return False
     changes = _restore(window)
     _add_update(window, clean_message(message, messages.DEFAULT_MAINTENANCE_COMPLETED))
-    record_action(
+    audit(
         "maintenance.completed",
         actor,
         page=window.page.slug,
@@ -287,10 +287,10 @@ def complete(
     )
     if notify:
         notifications.maintenance_changed(window, "completed")
-    db.session.commit()
     return True
 
 
+@unit_of_work
 def cancel(
     actor: Actor, window: MaintenanceWindow, *, message: str | None = None, notify: bool = True
 ) -> bool:
@@ -298,7 +298,7 @@ def cancel(
     if not _transition(window, SCHEDULED, CANCELLED, ended_at=clock.now()):
         return False
     _add_update(window, clean_message(message, messages.DEFAULT_MAINTENANCE_CANCELLED))
-    record_action(
+    audit(
         "maintenance.cancelled",
         actor,
         page=window.page.slug,
@@ -308,10 +308,10 @@ def cancel(
     )
     if notify:
         notifications.maintenance_changed(window, "cancelled")
-    db.session.commit()
     return True
 
 
+@unit_of_work
 def extend(actor: Actor, window: MaintenanceWindow, end: datetime, *, notify: bool = True) -> None:
     """Move the end of a scheduled or running window later."""
     if not window.is_active:
@@ -326,7 +326,7 @@ def extend(actor: Actor, window: MaintenanceWindow, end: datetime, *, notify: bo
     _add_update(
         window, messages.DEFAULT_MAINTENANCE_EXTENDED.format(end=f"{end:%d %b %Y, %H:%M} UTC")
     )
-    record_action(
+    audit(
         "maintenance.extended",
         actor,
         page=window.page.slug,
@@ -337,9 +337,9 @@ def extend(actor: Actor, window: MaintenanceWindow, end: datetime, *, notify: bo
     )
     if notify:
         notifications.maintenance_changed(window, "extended")
-    db.session.commit()
 
 
+@unit_of_work
 def post_update(
     actor: Actor, window: MaintenanceWindow, message: str, *, notify: bool = True
 ) -> MaintenanceUpdate:
@@ -351,7 +351,7 @@ def post_update(
     )
     db.session.add(update_row)
     window.updated_at = clock.now()
-    record_action(
+    audit(
         "maintenance.updated",
         actor,
         page=window.page.slug,
@@ -361,7 +361,6 @@ def post_update(
     )
     if notify:
         notifications.maintenance_changed(window, "updated")
-    db.session.commit()
     return update_row
 
 

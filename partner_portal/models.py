@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -31,6 +31,13 @@ from sqlalchemy.types import TypeDecorator
 
 from . import clock
 from .extensions import db
+
+if TYPE_CHECKING:
+    # What db.Model is at run time (Flask-SQLAlchemy builds it from Base), spelt so that
+    # the type checker sees the typed declarative base.
+    from .extensions import Base as Model
+else:
+    Model = db.Model
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -116,7 +123,7 @@ class IncidentImpact(StrEnum):
         return self.value.capitalize()
 
 
-class Partner(db.Model):
+class Partner(Model):
     __tablename__ = "partners"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,7 +146,7 @@ class Partner(db.Model):
         return f"<Partner {self.id}>"
 
 
-class StatusPage(db.Model):
+class StatusPage(Model):
     __tablename__ = "status_pages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -166,7 +173,7 @@ class StatusPage(db.Model):
         return f"<StatusPage {self.slug}>"
 
 
-class Component(db.Model):
+class Component(Model):
     __tablename__ = "components"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -197,7 +204,7 @@ incident_components = Table(
 )
 
 
-class Incident(db.Model):
+class Incident(Model):
     __tablename__ = "incidents"
     # History: a page's resolved incidents, newest first.
     __table_args__ = (Index("ix_incidents_page_id_resolved_at", "page_id", "resolved_at"),)
@@ -239,7 +246,7 @@ class Incident(db.Model):
         return self.resolved_at - self.started_at if self.resolved_at else None
 
 
-class IncidentUpdate(db.Model):
+class IncidentUpdate(Model):
     __tablename__ = "incident_updates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -267,7 +274,7 @@ class MaintenanceState(StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
-class MaintenanceWindow(db.Model):
+class MaintenanceWindow(Model):
     """Planned work on some components of a page (none listed = the whole page)."""
 
     __tablename__ = "maintenance_windows"
@@ -317,7 +324,7 @@ class MaintenanceWindow(db.Model):
         return self.state in (MaintenanceState.SCHEDULED, MaintenanceState.IN_PROGRESS)
 
 
-class MaintenanceComponent(db.Model):
+class MaintenanceComponent(Model):
     """A component a window affects, and what it was before the window put it in maintenance.
 
     ``status_event_id`` is the status event the window's start wrote: at the
@@ -340,7 +347,7 @@ class MaintenanceComponent(db.Model):
     component: Mapped[Component] = relationship()
 
 
-class MaintenanceUpdate(db.Model):
+class MaintenanceUpdate(Model):
     __tablename__ = "maintenance_updates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -354,7 +361,7 @@ class MaintenanceUpdate(db.Model):
     window: Mapped[MaintenanceWindow] = relationship(back_populates="updates")
 
 
-class AccessGrant(db.Model):
+class AccessGrant(Model):
     __tablename__ = "access_grants"
     __table_args__ = (UniqueConstraint("partner_id", "page_id"),)
 
@@ -372,7 +379,7 @@ class AccessGrant(db.Model):
     page: Mapped[StatusPage] = relationship()
 
 
-class MagicLinkToken(db.Model):
+class MagicLinkToken(Model):
     """One emailed link. The raw token exists only in the email; we keep its SHA-256."""
 
     __tablename__ = "magic_link_tokens"
@@ -408,7 +415,7 @@ class MagicLinkToken(db.Model):
     admin: Mapped[Admin | None] = relationship()
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """An append-only record of something that happened to an account.
 
     Partners are referenced by id without a foreign key on purpose: deleting
@@ -430,7 +437,7 @@ class AuditEvent(db.Model):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class PartnerSession(db.Model):
+class PartnerSession(Model):
     """A signed-in partner's server-side session (Flask-Session data plus who and where)."""
 
     __tablename__ = "partner_sessions"
@@ -459,7 +466,7 @@ class OutboxStatus(StrEnum):
     DROPPED = "dropped"
 
 
-class OutboxJob(db.Model):
+class OutboxJob(Model):
     """An email to send, recorded in the transaction of the request that wants it.
 
     It holds what to send, never a raw token: the link is minted only when the
@@ -487,7 +494,7 @@ class OutboxJob(db.Model):
     last_reply_code: Mapped[int | None] = mapped_column(Integer)
 
 
-class Admin(db.Model):
+class Admin(Model):
     """A member of staff who runs the portal from ``/admin``; signs in with a password."""
 
     __tablename__ = "admins"
@@ -505,7 +512,7 @@ class Admin(db.Model):
         return f"<Admin {self.id}>"
 
 
-class StaffSession(db.Model):
+class StaffSession(Model):
     """A signed-in admin's server-side session, in its own table, apart from partners'."""
 
     __tablename__ = "staff_sessions"
@@ -521,7 +528,7 @@ class StaffSession(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(512))
 
 
-class RateLimit(db.Model):
+class RateLimit(Model):
     """How many hits one key has had in the current window of one named limit."""
 
     __tablename__ = "rate_limits"
@@ -532,7 +539,7 @@ class RateLimit(db.Model):
     window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class ComponentStatusEvent(db.Model):
+class ComponentStatusEvent(Model):
     """A component entered ``status`` at ``started_at`` (leaving ``previous_status``).
 
     The history bar on status pages is drawn from these; keeping the previous

@@ -37,8 +37,9 @@ from flask_mail import BadHeaderError
 from sqlalchemy import Insert, and_, func, insert, or_, select, update
 
 from . import clock
+from .actors import Actor, record_action
 from .email import COMPOSERS, Composed, send
-from .extensions import db, run
+from .extensions import changed_rows, db, run, unit_of_work
 from .models import MagicLinkToken, OutboxJob, OutboxStatus
 from .security.audit import Requester, Severity, record
 
@@ -96,7 +97,7 @@ def enqueue(
 
 @cache
 def _enqueue_statement() -> Insert:
-    return insert(OutboxJob.__table__).returning(OutboxJob.__table__.c.id)
+    return insert(OutboxJob).returning(OutboxJob.id)
 
 
 def _is_due(now: datetime) -> Any:
@@ -265,12 +266,13 @@ def send_pending(worker: str | None = None, batch_size: int = 20) -> Counter[str
     return outcomes
 
 
-def retry_now(job_id: int) -> bool:
-    """Put a failed or dropped job back in the queue, due now; return whether it was."""
-    result = db.session.execute(
+@unit_of_work
+def retry_now(actor: Actor, job: OutboxJob) -> bool:
+    """Put a failed or dropped job back in the queue, due now; return whether it was (audited)."""
+    retried = changed_rows(
         update(OutboxJob)
         .where(
-            OutboxJob.id == job_id,
+            OutboxJob.id == job.id,
             OutboxJob.status.in_([OutboxStatus.FAILED, OutboxStatus.DROPPED]),
         )
         .values(
@@ -282,7 +284,9 @@ def retry_now(job_id: int) -> bool:
             finished_at=None,
         )
     )
-    return result.rowcount == 1
+    if retried:
+        record_action("outbox.retried", actor, email=job.recipient, details={"job_id": job.id})
+    return retried == 1
 
 
 @dataclass(frozen=True)

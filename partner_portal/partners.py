@@ -1,16 +1,18 @@
 """Partners and their grants: the portal's directory.
 
-Status pages and components live in ``statuspages.py`` (moved there so the
-console, the CLI and the API share them); their old names here still work.
+Status pages and components live in ``statuspages.py`` (shared by the console,
+the CLI and the API); their old names here still work (see the end).
 
-Used by the command line now and the admin pages later; every function works
-in the caller's transaction and raises :class:`DirectoryError` subclasses
-that carry a sentence a person can act on.
+The console, the command line and the CSV import change partners and grants
+through the same functions here, each one transaction (``unit_of_work``)
+audited with its :class:`~partner_portal.actors.Actor`. Bad input raises a
+:class:`DirectoryError` subclass that carries a sentence a person can act on.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from typing import NamedTuple
@@ -19,7 +21,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, bindparam, delete, or_, select, update
 
 from . import clock, messages
-from .extensions import db, run
+from .actors import Actor, record_action
+from .extensions import changed_rows, db, run, unit_of_work
 from .models import (
     AccessGrant,
     MagicLinkToken,
@@ -29,7 +32,7 @@ from .models import (
     StatusPage,
 )
 from .security import sessions, tokens
-from .security.audit import Requester, Severity, record
+from .security.audit import Severity
 
 MAX_EMAIL_LENGTH = 254
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -115,7 +118,7 @@ def standing(email: str) -> Standing | None:
     One prepared, indexed read: every request for a sign-in link runs it.
     """
     row = run(_standing_statement(), {"email": email}).first()
-    return Standing(*row) if row is not None else None
+    return Standing(row.id, row.is_active) if row is not None else None
 
 
 @cache
@@ -131,8 +134,8 @@ def get_partner(email: str) -> Partner:
     return partner
 
 
-def add_partner(email: str, *, name: str, company: str | None = None) -> Partner:
-    """Create an active partner."""
+def _new_partner(email: str, name: str, company: str | None, *, is_active: bool) -> Partner:
+    """Add a partner row to the current transaction (raises DirectoryError on bad input)."""
     address = canonical_email(email)
     if find_partner(address) is not None:
         raise DuplicatePartner(f"A partner with the email {address} already exists.")
@@ -140,7 +143,7 @@ def add_partner(email: str, *, name: str, company: str | None = None) -> Partner
         email=address,
         name=clean_text(name, field="Name"),
         company=clean_text(company or "", field="Company", required=False) or None,
-        is_active=True,
+        is_active=is_active,
         created_at=clock.now(),
     )
     db.session.add(partner)
@@ -148,33 +151,101 @@ def add_partner(email: str, *, name: str, company: str | None = None) -> Partner
     return partner
 
 
-def deactivate_partner(
-    partner: Partner,
-    requester: Requester,
-    admin_id: int | None = None,
-    action: str = "partner.deactivated",
-) -> tuple[int, int]:
-    """Deactivate a partner: their sessions end and their links die at once.
+@unit_of_work
+def create_partner(
+    actor: Actor, email: str, name: str, company: str | None = None, *, is_active: bool = True
+) -> Partner:
+    """Create a partner (active unless they are to be invited); audited."""
+    partner = _new_partner(email, name, company, is_active=is_active)
+    details: dict[str, object] = {"name": partner.name}
+    if not is_active:
+        details["invited"] = True
+    record_action(
+        "partner.created", actor, partner_id=partner.id, email=partner.email, details=details
+    )
+    return partner
 
-    Return how many sessions ended and how many links were revoked.
+
+@unit_of_work
+def update_partner(actor: Actor, partner: Partner, name: str, company: str | None) -> None:
+    """Change a partner's name and company; audited with what changed."""
+    new_name = clean_text(name, field="Name")
+    new_company = clean_text(company or "", field="Company", required=False) or None
+    changes = {
+        field: [old, new]
+        for field, old, new in (
+            ("name", partner.name, new_name),
+            ("company", partner.company, new_company),
+        )
+        if old != new
+    }
+    partner.name, partner.company = new_name, new_company
+    record_action(
+        "partner.updated",
+        actor,
+        partner_id=partner.id,
+        email=partner.email,
+        details={"changes": changes},
+    )
+
+
+def end_access(partner: Partner) -> tuple[int, int]:
+    """Make a partner inactive, end their sessions and revoke their links, uncommitted.
+
+    Return how many sessions ended and how many links were revoked. Deactivation
+    by staff and by the partner's own deletion both go through here.
     """
     partner.is_active = False
     ended = sessions.end_all(PartnerSession, PartnerSession.partner_id, partner.id)
     revoked = tokens.revoke_tokens(partner_id=partner.id)
-    record(
-        action,
-        requester,
+    return ended, revoked
+
+
+@unit_of_work
+def deactivate_partner(actor: Actor, partner: Partner) -> tuple[int, int]:
+    """Deactivate a partner: their sessions end and their links die at once.
+
+    Return how many sessions ended and how many links were revoked.
+    """
+    ended, revoked = end_access(partner)
+    record_action(
+        "partner.deactivated",
+        actor,
         severity=Severity.WARNING,
         partner_id=partner.id,
-        admin_id=admin_id,
         email=partner.email,
         details={"sessions_ended": ended, "links_revoked": revoked},
     )
     return ended, revoked
 
 
+@unit_of_work
+def reactivate_partner(actor: Actor, partner: Partner) -> bool:
+    """Let a deactivated partner sign in again; return False if active already or deleted."""
+    if partner.is_active or partner.deleted_at is not None:
+        return False
+    partner.is_active = True
+    record_action("partner.reactivated", actor, partner_id=partner.id, email=partner.email)
+    return True
+
+
+@unit_of_work
+def delete_partner(actor: Actor, partner: Partner) -> None:
+    """Delete a partner's account (as self-service deletion does); their audit history stays."""
+    email, name, company = partner.email, partner.name, partner.company
+    removed = erase_partner(partner)
+    record_action(
+        "partner.deleted",
+        actor,
+        severity=Severity.WARNING,
+        partner_id=partner.id,
+        email=email,
+        details={"name": name, "company": company, **removed},
+    )
+
+
 def erase_partner(partner: Partner) -> dict[str, int]:
-    """Delete a partner's account in place; return what was removed.
+    """Delete a partner's account in place, uncommitted; return what was removed.
 
     Sessions, links and grants go; queued mail loses the address; the row stays,
     anonymised and inactive, so its id is never handed to someone else (SQLite
@@ -184,17 +255,17 @@ def erase_partner(partner: Partner) -> dict[str, int]:
     erased_email = f"deleted-{partner.id}@deleted.invalid"
     counts = {
         "sessions_ended": sessions.end_all(PartnerSession, PartnerSession.partner_id, partner.id),
-        "links_deleted": db.session.execute(
+        "links_deleted": changed_rows(
             delete(MagicLinkToken).where(MagicLinkToken.partner_id == partner.id)
-        ).rowcount,
-        "grants_removed": db.session.execute(
+        ),
+        "grants_removed": changed_rows(
             delete(AccessGrant).where(AccessGrant.partner_id == partner.id)
-        ).rowcount,
-        "mail_scrubbed": db.session.execute(
+        ),
+        "mail_scrubbed": changed_rows(
             update(OutboxJob)
             .where(or_(OutboxJob.partner_id == partner.id, OutboxJob.recipient == partner.email))
             .values(recipient=erased_email, details=None, redirect_to=None)
-        ).rowcount,
+        ),
     }
     db.session.expire(partner, ["grants"])
     partner.email = erased_email
@@ -206,8 +277,7 @@ def erase_partner(partner: Partner) -> dict[str, int]:
     return counts
 
 
-def grant_access(partner: Partner, page: StatusPage, until: datetime | None = None) -> AccessGrant:
-    """Let a partner see a page (until ``until``, if given); re-granting updates the end date."""
+def _grant(partner: Partner, page: StatusPage, until: datetime | None) -> AccessGrant:
     grant = db.session.scalar(
         select(AccessGrant).where(
             AccessGrant.partner_id == partner.id, AccessGrant.page_id == page.id
@@ -221,14 +291,79 @@ def grant_access(partner: Partner, page: StatusPage, until: datetime | None = No
     return grant
 
 
-def revoke_access(partner: Partner, page: StatusPage) -> bool:
+@unit_of_work
+def grant_access(
+    actor: Actor, partner: Partner, page: StatusPage, until: datetime | None = None
+) -> AccessGrant:
+    """Let a partner see a page (until ``until``, if given); re-granting sets the new end."""
+    grant = _grant(partner, page, until)
+    record_action(
+        "access.granted",
+        actor,
+        partner_id=partner.id,
+        email=partner.email,
+        details={
+            "page": page.slug,
+            "page_id": page.id,
+            "until": until.isoformat() if until else None,
+        },
+    )
+    return grant
+
+
+@unit_of_work
+def revoke_access(actor: Actor, partner: Partner, page: StatusPage) -> bool:
     """Stop a partner seeing a page; return whether they could before."""
-    result = db.session.execute(
+    removed = changed_rows(
         delete(AccessGrant).where(
             AccessGrant.partner_id == partner.id, AccessGrant.page_id == page.id
         )
     )
-    return result.rowcount > 0
+    if removed:
+        record_action(
+            "access.revoked",
+            actor,
+            partner_id=partner.id,
+            email=partner.email,
+            details={"page": page.slug, "page_id": page.id},
+        )
+    return removed > 0
+
+
+class NewPartner(NamedTuple):
+    """One partner to create in a bulk import, from line ``line`` of the file."""
+
+    line: int
+    email: str
+    name: str
+    company: str | None
+    pages: list[StatusPage]
+
+
+@unit_of_work
+def import_partners(
+    actor: Actor, rows: list[NewPartner], progress: Callable[[int], object] | None = None
+) -> int:
+    """Create partners with their grants, all in one transaction; return how many."""
+    for index, row in enumerate(rows, start=1):
+        partner = _new_partner(row.email, row.name, row.company, is_active=True)
+        for page in row.pages:
+            _grant(partner, page, None)
+        record_action(
+            "partner.created",
+            actor,
+            partner_id=partner.id,
+            email=partner.email,
+            details={
+                "source": "import",
+                "line": row.line,
+                "pages": [page.slug for page in row.pages],
+            },
+        )
+        if progress:
+            progress(index)
+    record_action("partners.imported", actor, details={"count": len(rows)})
+    return len(rows)
 
 
 # Moved to statuspages.py; kept importable from here while branches written

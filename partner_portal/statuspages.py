@@ -6,7 +6,7 @@ Two layers:
   in the caller's transaction and audit nothing; the demo and tests use them;
 - actions (``create_page``, ``update_component``...) take an
   :class:`~partner_portal.actors.Actor`, validate, write, record
-  ``admin.<action>`` and commit: one audited change each, the same from
+  ``admin.<action>``, one unit of work each (``extensions.unit_of_work``), the same from
   every channel.
 
 Every flush that touches what a page shows (its row, components, status
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from . import clock, messages
 from .actors import Actor, record_action
-from .extensions import db
+from .extensions import db, unit_of_work
 from .models import (
     Component,
     ComponentStatus,
@@ -46,6 +46,11 @@ MAX_DESCRIPTION = 2000
 
 class UnknownComponent(InvalidValue):
     """A component name or id that the page does not have."""
+
+
+def audit(action: str, actor: Actor, *, severity: Severity = Severity.INFO, **details: Any) -> None:
+    """Record ``admin.<action>`` by ``actor`` with ``details``, in the caller's unit of work."""
+    record_action(action, actor, severity=severity, details=details)
 
 
 # -- reading ------------------------------------------------------------------
@@ -166,25 +171,26 @@ def set_statuses(components: Iterable[Component], status: ComponentStatus) -> di
 # -- actions (validated, audited, committed) ----------------------------------
 
 
+@unit_of_work
 def create_page(actor: Actor, slug: str, name: str, description: str) -> StatusPage:
     """Create a page (raises InvalidValue or DuplicatePage)."""
     page = add_page(slug, name=name, description=description)
-    record_action("page.created", actor, page_id=page.id, page=page.slug, name=page.name)
-    db.session.commit()
+    audit("page.created", actor, page_id=page.id, page=page.slug, name=page.name)
     return page
 
 
+@unit_of_work
 def update_page(actor: Actor, page: StatusPage, name: str, description: str) -> None:
     """Rename a page or change its description; its slug (and partners' bookmarks) stay."""
     page.name = clean_text(name, field="Name")
     page.description = (description or "").strip()[:MAX_DESCRIPTION]
-    record_action("page.updated", actor, page_id=page.id, page=page.slug, name=page.name)
-    db.session.commit()
+    audit("page.updated", actor, page_id=page.id, page=page.slug, name=page.name)
 
 
+@unit_of_work
 def delete_page(actor: Actor, page: StatusPage) -> None:
     """Delete a page with its components, incidents, windows and grants."""
-    record_action(
+    audit(
         "page.deleted",
         actor,
         severity=Severity.WARNING,
@@ -193,13 +199,13 @@ def delete_page(actor: Actor, page: StatusPage) -> None:
         name=page.name,
     )
     db.session.delete(page)
-    db.session.commit()
 
 
+@unit_of_work
 def create_component(actor: Actor, page: StatusPage, name: str, status: str) -> Component:
     """Add a component at the end of the page."""
     component = add_component(page, name, parse_component_status(status))
-    record_action(
+    audit(
         "component.created",
         actor,
         page=page.slug,
@@ -207,10 +213,10 @@ def create_component(actor: Actor, page: StatusPage, name: str, status: str) -> 
         name=component.name,
         status=component.status.value,
     )
-    db.session.commit()
     return component
 
 
+@unit_of_work
 def update_component(actor: Actor, component: Component, name: str, status: str) -> None:
     """Rename a component and set its status."""
     new_name = clean_text(name, field="Component name")
@@ -226,16 +232,16 @@ def update_component(actor: Actor, component: Component, name: str, status: str)
     component.name = new_name
     set_component_status(component, new_status)  # recorded for the history bar
     component.updated_at = clock.now()
-    record_action(
+    audit(
         "component.updated",
         actor,
         page=component.page.slug,
         component_id=component.id,
         changes=changes,
     )
-    db.session.commit()
 
 
+@unit_of_work
 def move_component(actor: Actor, component: Component, direction: str) -> bool:
     """Swap a component with its neighbour above or below; return whether it moved."""
     siblings = list(component.page.components)
@@ -247,20 +253,20 @@ def move_component(actor: Actor, component: Component, direction: str) -> bool:
     if not 0 <= other < len(siblings):
         return False
     siblings[index].position, siblings[other].position = other, index
-    record_action(
+    audit(
         "component.moved",
         actor,
         page=component.page.slug,
         component_id=component.id,
         direction=direction,
     )
-    db.session.commit()
     return True
 
 
+@unit_of_work
 def delete_component(actor: Actor, component: Component) -> None:
     """Remove a component from its page."""
-    record_action(
+    audit(
         "component.deleted",
         actor,
         page=component.page.slug,
@@ -268,7 +274,6 @@ def delete_component(actor: Actor, component: Component) -> None:
         name=component.name,
     )
     db.session.delete(component)
-    db.session.commit()
 
 
 # -- the page version ---------------------------------------------------------

@@ -25,6 +25,8 @@ from . import messages
 from .security.audit import Requester
 
 MAX_NEXT_LENGTH = 512
+# Where the staff console lives: its own session realm (cookie, table) and its own pages.
+ADMIN_PREFIX = "/admin"
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -34,6 +36,11 @@ class InvalidCharacter(BadRequest):
     """A request holding a character no field of ours accepts (a NUL byte)."""
 
     portal_sentence = messages.INVALID_CHARACTER
+
+
+def is_admin_path(path: str) -> bool:
+    """Return whether ``path`` belongs to the console (and so to the staff session realm)."""
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
 
 
 def requester() -> Requester:
@@ -164,7 +171,7 @@ def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
 
 
-def url_prefix(endpoint: str, **values: object) -> str:
+def url_prefix(endpoint: str, **values: Any) -> str:
     """Return the URL of ``endpoint`` up to its trailing ``<slug>``, to append slugs to.
 
     A dashboard links fifty pages, and building each URL with ``url_for`` was

@@ -9,11 +9,12 @@ from email.message import EmailMessage
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from partner_portal import partners
 from partner_portal.extensions import db
-from partner_portal.models import AuditEvent, ComponentStatus, Partner, StatusPage
+from partner_portal.models import AccessGrant, AuditEvent, ComponentStatus, Partner, StatusPage
 
 LINK_PATTERN = re.compile(r"http://localhost/partner/verify/([A-Za-z0-9_-]+)")
 ANY_LINK_PATTERN = re.compile(r"http://localhost(/partner/[a-z/]*verify/[A-Za-z0-9_-]+)")
@@ -39,9 +40,9 @@ def form_data(response: TestResponse, action: str | None = None) -> dict[str, st
     }
     for area in forms[0].find_all("textarea"):
         data[area["name"]] = area.get_text()
-    for select in forms[0].find_all("select"):
-        chosen = select.find("option", selected=True) or select.find("option")
-        data[select["name"]] = chosen.get("value", "") if chosen else ""
+    for dropdown in forms[0].find_all("select"):
+        chosen = dropdown.find("option", selected=True) or dropdown.find("option")
+        data[dropdown["name"]] = chosen.get("value", "") if chosen else ""
     return data
 
 
@@ -124,9 +125,11 @@ def sign_in(client: FlaskClient, smtp, email: str) -> TestResponse:  # noqa: ANN
 def add_partner(
     app: Flask, email: str, name: str = "Alice Martin", company: str | None = "Acme"
 ) -> int:
-    """Create an active partner; return its id."""
+    """Create an active partner (set-up data: not audited, unlike staff changes); return its id."""
     with app.app_context():
-        partner = partners.add_partner(email, name=name, company=company)
+        address = partners.canonical_email(email)
+        partner = Partner(email=address, name=name, company=company, is_active=True)
+        db.session.add(partner)
         db.session.commit()
         return partner.id
 
@@ -147,9 +150,16 @@ def add_page(
 
 
 def grant(app: Flask, email: str, slug: str, until: datetime | None = None) -> None:
-    """Let a partner see a page."""
+    """Let a partner see a page (set-up data: not audited)."""
     with app.app_context():
-        partners.grant_access(partners.get_partner(email), partners.get_page(slug), until)
+        partner, page = partners.get_partner(email), partners.get_page(slug)
+        existing = db.session.scalar(
+            select(AccessGrant).filter_by(partner_id=partner.id, page_id=page.id)
+        )
+        if existing is None:
+            db.session.add(AccessGrant(partner=partner, page=page, expires_at=until))
+        else:
+            existing.expires_at = until
         db.session.commit()
 
 

@@ -152,7 +152,7 @@ def test_cli_import_of_a_good_file_shows_progress(app, runner, pages, tmp_path):
     assert "Importing" in result.output
     assert "Imported 3 partner(s)." in result.output
     assert partner_count(app) == 4
-    created = audit_events(app, "partner.created")
+    created = audit_events(app, "admin.partner.created")
     assert len(created) == 3
     assert {e.admin_id for e in created} == {None}
     assert {e.user_agent for e in created} == {"flask cli"}

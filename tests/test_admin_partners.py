@@ -252,7 +252,7 @@ def test_ending_one_session_signs_that_browser_out_on_its_next_request(
 
     response = confirm_action(client, f"/admin/partners/{pid}/sessions/{row_id}/end")
 
-    assert flashes(client.get(response.location)) == [messages.SESSION_ENDED]
+    assert flashes(client.get(response.location)) == [messages.PARTNER_SESSION_ENDED_BY_STAFF]
     assert alice.get("/partner/dashboard").location.startswith("/partner/login")
     assert laptop.get("/partner/dashboard").status_code == 200
     (event,) = audit_events(app, "admin.partner.session.ended")

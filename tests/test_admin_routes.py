@@ -138,9 +138,10 @@ def assert_refused(client, method: str, url: str) -> None:
 @pytest.mark.parametrize(("method", "url"), ROUTES)
 def test_anonymous_visitors_are_sent_to_the_staff_login(app, client, world, method, url):
     before = snapshot(app)
+    audited_before = len(audit_events(app))
     assert_refused(client, method, url)
     assert snapshot(app) == before
-    assert [e for e in audit_events(app) if e.action.startswith("admin.")] == []
+    assert len(audit_events(app)) == audited_before
 
 
 @pytest.mark.parametrize(("method", "url"), ROUTES)

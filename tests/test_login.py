@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from partner_portal import messages
+from partner_portal import actors, messages
 from partner_portal.extensions import db
 from partner_portal.models import AuditEvent, MagicLinkToken
 from partner_portal.security.tokens import hash_token
@@ -104,9 +104,8 @@ def test_unknown_and_inactive_addresses_get_the_same_answer_and_no_mail(app, cli
     add_partner(app, "gone@acme.example")
     with app.app_context():
         from partner_portal import partners
-        from partner_portal.security.audit import SYSTEM
 
-        partners.deactivate_partner(partners.get_partner("gone@acme.example"), SYSTEM)
+        partners.deactivate_partner(actors.SYSTEM, partners.get_partner("gone@acme.example"))
         db.session.commit()
     address = "nobody@acme.example" if kind == "unknown" else "gone@acme.example"
 
@@ -178,12 +177,11 @@ def test_registered_unknown_and_inactive_requests_do_the_same_work(app, client, 
     from sqlalchemy import event
 
     from partner_portal import partners
-    from partner_portal.security.audit import SYSTEM
 
     add_partner(app, "alice@acme.example")
     add_partner(app, "gone@acme.example")
     with app.app_context():
-        partners.deactivate_partner(partners.get_partner("gone@acme.example"), SYSTEM)
+        partners.deactivate_partner(actors.SYSTEM, partners.get_partner("gone@acme.example"))
         db.session.commit()
         engine = db.engine
 

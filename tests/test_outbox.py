@@ -14,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, insert, select
 
-from partner_portal import messages
+from partner_portal import actors, messages
 from partner_portal.extensions import db
 from partner_portal.models import AuditEvent, MagicLinkToken, OutboxJob, OutboxStatus, Partner
 
@@ -222,10 +222,9 @@ def test_a_job_failing_for_an_hour_is_dropped_and_audited(app, client, alice, cl
 def test_unknown_and_inactive_addresses_are_queued_alike_but_never_sent(app, client, smtp):
     add_partner(app, "gone@acme.example")
     from partner_portal import partners
-    from partner_portal.security.audit import SYSTEM
 
     with app.app_context():
-        partners.deactivate_partner(partners.get_partner("gone@acme.example"), SYSTEM)
+        partners.deactivate_partner(actors.SYSTEM, partners.get_partner("gone@acme.example"))
         db.session.commit()
     request_link(client, "nobody@acme.example")
     request_link(client, "gone@acme.example")
@@ -237,10 +236,9 @@ def test_unknown_and_inactive_addresses_are_queued_alike_but_never_sent(app, cli
 def test_a_partner_deactivated_before_the_send_gets_no_link(app, client, smtp, alice):
     request_link(client, "alice@acme.example")
     from partner_portal import partners
-    from partner_portal.security.audit import SYSTEM
 
     with app.app_context():
-        partners.deactivate_partner(partners.get_partner("alice@acme.example"), SYSTEM)
+        partners.deactivate_partner(actors.SYSTEM, partners.get_partner("alice@acme.example"))
         db.session.commit()
     assert run_outbox(app) == {"skipped": 1}
     assert smtp.delivered() == []
@@ -285,7 +283,7 @@ def test_retry_now_requeues_a_failed_job(app, client, smtp, alice, replying):
     from partner_portal import outbox
 
     with app.app_context():
-        assert outbox.retry_now(jobs(app)[0].id) is True
+        assert outbox.retry_now(actors.SYSTEM, jobs(app)[0]) is True
         db.session.commit()
         summary = outbox.summary()
         assert summary.counts["queued"] == 1

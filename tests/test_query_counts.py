@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from partner_portal import clock, partners, statuspages
+from partner_portal import actors, clock, partners, statuspages
 from partner_portal.extensions import db
 from partner_portal.models import (
     ComponentStatus,
@@ -98,7 +98,7 @@ def load_pages(
                     for step in range(3)
                 ]
                 db.session.add(incident)
-            partners.grant_access(partner, page)
+            partners.grant_access(actors.SYSTEM, partner, page)
         db.session.commit()
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from partner_portal import messages, partners
+from partner_portal import actors, messages, partners
 from partner_portal.extensions import db
 from partner_portal.models import AuditEvent, PartnerSession
-from partner_portal.security.audit import SYSTEM
 
 from .helpers import (
     add_partner,
@@ -122,7 +121,7 @@ def test_deactivating_a_partner_ends_the_session_on_the_next_request(app, client
     sign_in(client, smtp, "alice@acme.example")
     assert client.get("/partner/dashboard").status_code == 200
     with app.app_context():
-        partners.deactivate_partner(partners.get_partner("alice@acme.example"), SYSTEM)
+        partners.deactivate_partner(actors.SYSTEM, partners.get_partner("alice@acme.example"))
         db.session.commit()
     assert client.get("/partner/dashboard").status_code == 302
     assert session_rows(app) == []

@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import select, text
 
-from partner_portal import messages
+from partner_portal import actors, messages
 from partner_portal.extensions import db
 from partner_portal.models import AuditEvent, MagicLinkToken
 from partner_portal.security import tokens
@@ -167,12 +167,11 @@ def test_malformed_or_unknown_tokens_get_the_generic_invalid_link_page(app, clie
 
 def test_link_of_a_deactivated_partner_is_refused(app, client, link):
     from partner_portal import partners
-    from partner_portal.security.audit import SYSTEM
 
     client.get(f"/partner/verify/{link}")
     data = form_data(client.get("/partner/verify"), "/partner/verify")
     with app.app_context():
-        partners.deactivate_partner(partners.get_partner("alice@acme.example"), SYSTEM)
+        partners.deactivate_partner(actors.SYSTEM, partners.get_partner("alice@acme.example"))
         db.session.commit()
     response = client.post("/partner/verify", data=data)
     assert response.location == "/partner/login"

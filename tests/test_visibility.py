@@ -8,10 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from partner_portal import incidents, maintenance, partners, status, statuspages, visibility
-from partner_portal.actors import CLI
+from partner_portal.actors import CLI, SYSTEM
 from partner_portal.extensions import db
 from partner_portal.models import Component, ComponentStatus
-from partner_portal.security.audit import SYSTEM
 
 from .helpers import add_partner, sign_in, soup
 from .visibility_cases import CASES, SUPPORTED_CASES, Case
@@ -91,10 +90,9 @@ def grant_as_case(app, case: Case, now) -> None:
         page = statuspages.get_page("page")
         for grant in case.grants:
             until = now + grant.ends_in if grant.ends_in is not None else None
-            partners.grant_access(partner, page, until)
+            partners.grant_access(SYSTEM, partner, page, until)
             if grant.revoked:
-                partners.revoke_access(partner, page)
-        db.session.commit()
+                partners.revoke_access(SYSTEM, partner, page)
 
 
 @pytest.mark.parametrize("case", SUPPORTED_CASES, ids=lambda case: case.name)
@@ -106,8 +104,7 @@ def test_every_partner_surface_follows_the_case(app, smtp, clock, world, case):
     sign_in(browser, smtp, "alice@acme.example")
     if not case.is_active:
         with app.app_context():
-            partners.deactivate_partner(partners.get_partner("alice@acme.example"), SYSTEM)
-            db.session.commit()
+            partners.deactivate_partner(SYSTEM, partners.get_partner("alice@acme.example"))
 
     dashboard = browser.get("/partner/dashboard")
     me = browser.get("/api/partner/auth/me")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from ..web import ADMIN_PREFIX
 from .identity import load_admin
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("admin", __name__, url_prefix=ADMIN_PREFIX)
 bp.before_app_request(load_admin)

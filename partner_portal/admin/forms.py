@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -48,10 +50,12 @@ def not_past(form: FlaskForm, field: DayField) -> None:
         raise ValidationError(messages.DATE_IN_PAST)
 
 
-def choices(enum_class: type, exclude: tuple = ()) -> list[SelectChoice]:
+def choices(enum_class: type[StrEnum], exclude: tuple[StrEnum, ...] = ()) -> list[SelectChoice]:
     """Return the options of a select listing an enum's members."""
     return [
-        SelectChoice(member.value, member.label) for member in enum_class if member not in exclude
+        SelectChoice(member.value, getattr(member, "label", member.value))
+        for member in enum_class
+        if member not in exclude
     ]
 
 

@@ -13,17 +13,9 @@ from ..actors import Actor
 from ..extensions import db
 from ..models import Admin
 from ..security import sessions
-from ..web import requester
-
-__all__ = ["Actor", "actor", "admin_login_required", "is_admin_path", "load_admin"]
+from ..web import is_admin_path, requester
 
 ADMIN_KEY = "admin_id"
-ADMIN_PREFIX = "/admin"
-
-
-def is_admin_path(path: str) -> bool:
-    """Return whether ``path`` belongs to the console (and so to the staff session realm)."""
-    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
 
 
 def load_admin() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
-from partner_portal import demo, partners
+from partner_portal import actors, demo, partners
 from partner_portal.admin.staff import accounts as service
 from partner_portal.extensions import db
 from partner_portal.models import ComponentStatus
@@ -80,7 +80,7 @@ def load_demo(portal) -> None:  # noqa: ANN001
     """
     with portal.app.app_context():
         demo.load()
-        frank = partners.add_partner("frank@acme.example", name="Frank Castle", company="Acme")
+        frank = partners.create_partner(actors.SYSTEM, "frank@acme.example", "Frank Castle", "Acme")
         storefront = partners.add_page(
             "storefront", name="Storefront", description="The web shop and its back office."
         )
@@ -92,6 +92,6 @@ def load_demo(portal) -> None:  # noqa: ANN001
             ("Reviews", ComponentStatus.MAJOR_OUTAGE),
         ]:
             partners.add_component(storefront, name, status)
-        partners.grant_access(frank, storefront)
-        partners.grant_access(frank, partners.get_page("payments-api"))
+        partners.grant_access(actors.SYSTEM, frank, storefront)
+        partners.grant_access(actors.SYSTEM, frank, partners.get_page("payments-api"))
         db.session.commit()

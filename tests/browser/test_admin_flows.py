@@ -137,7 +137,7 @@ def test_an_admin_runs_a_status_page_for_an_invited_partner(page, other_page, po
     expect(sessions.locator("tbody tr")).to_have_count(1)
     sessions.get_by_role("link", name="End this session…").click()
     admin.get_by_role("button", name="End session").click()
-    expect(flashes).to_contain_text(messages.SESSION_ENDED)
+    expect(flashes).to_contain_text(messages.PARTNER_SESSION_ENDED_BY_STAFF)
     expect(sessions).to_contain_text("Not signed in anywhere.")
     partner.reload()
     assert partner.url.startswith(portal.path("/partner/login"))

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from partner_portal import clock, messages, partners
+from partner_portal import actors, clock, messages, partners
 from partner_portal.extensions import db
 from partner_portal.models import ComponentStatus, Incident, IncidentImpact, IncidentStatus
 from partner_portal.security import tokens
@@ -20,14 +20,14 @@ from .journeys import link_in, message_for, request_link
 def seeded(live_portal):
     """Dana can see the Checkout page (one degraded component, an open incident)."""
     with live_portal.app.app_context():
-        dana = partners.add_partner("dana@acme.example", name="Dana Scully", company="Acme")
-        erin = partners.add_partner("erin@acme.example", name="Erin Brock", company="Acme")
+        dana = partners.create_partner(actors.SYSTEM, "dana@acme.example", "Dana Scully", "Acme")
+        erin = partners.create_partner(actors.SYSTEM, "erin@acme.example", "Erin Brock", "Acme")
         page = partners.add_page("checkout", name="Checkout", description="Carts and payments.")
         partners.add_component(page, "Cart", ComponentStatus.OPERATIONAL)
         partners.add_component(page, "Payments", ComponentStatus.DEGRADED_PERFORMANCE)
         hidden = partners.add_page("internal-tools", name="Internal Tools")
-        partners.grant_access(dana, page)
-        partners.grant_access(erin, hidden)
+        partners.grant_access(actors.SYSTEM, dana, page)
+        partners.grant_access(actors.SYSTEM, erin, hidden)
         db.session.add(
             Incident(
                 page=page,

@@ -20,10 +20,9 @@ import threading
 import pytest
 from sqlalchemy import event, select
 
-from partner_portal import messages, partners
+from partner_portal import actors, messages, partners
 from partner_portal.extensions import db
 from partner_portal.models import AuditEvent, MagicLinkToken, OutboxJob
-from partner_portal.security.audit import SYSTEM
 
 from ..helpers import (
     add_partner,
@@ -221,7 +220,7 @@ def test_using_the_link_spends_the_code(app, client, smtp, alice):
 def test_a_deactivated_partner_cannot_use_a_code(app, client, smtp, alice):
     code = code_from(asked(client, smtp))
     with app.app_context():
-        partners.deactivate_partner(partners.get_partner("alice@acme.example"), SYSTEM)
+        partners.deactivate_partner(actors.SYSTEM, partners.get_partner("alice@acme.example"))
         db.session.commit()
     assert field_errors(enter_code(client, code)) == [messages.CODE_INVALID]
 

@@ -15,10 +15,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from partner_portal import messages, partners
+from partner_portal import actors, messages, partners
 from partner_portal.extensions import db
 from partner_portal.models import AuditEvent, OutboxJob
-from partner_portal.security.audit import SYSTEM
 
 from ..helpers import (
     add_partner,
@@ -116,7 +115,7 @@ def test_throttled_answers_are_identical_for_registered_unknown_and_inactive(app
     add_partner(app, "alice@acme.example")
     add_partner(app, "gone@acme.example")
     with app.app_context():
-        partners.deactivate_partner(partners.get_partner("gone@acme.example"), SYSTEM)
+        partners.deactivate_partner(actors.SYSTEM, partners.get_partner("gone@acme.example"))
         db.session.commit()
 
     answers = {}

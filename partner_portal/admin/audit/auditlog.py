@@ -15,7 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, false, or_, select
 
-from ...extensions import db
+from ...actors import Actor, record_action
+from ...extensions import db, unit_of_work
 from ...models import Admin, AuditEvent, Partner
 from ...partners import InvalidEmail, canonical_email
 
@@ -144,3 +145,13 @@ def export_csv(criteria: AuditFilter) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+@unit_of_work
+def record_export(actor: Actor, criteria: dict[str, object]) -> None:
+    """Audit an export of the audit log, with the filters it used."""
+    record_action(
+        "audit.exported",
+        actor,
+        details={**{name: str(value or "") for name, value in criteria.items()}},
+    )

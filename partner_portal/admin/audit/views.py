@@ -5,10 +5,8 @@ from __future__ import annotations
 from flask import Response, render_template, request, stream_with_context
 
 from ... import clock
-from ...extensions import db
 from ..blueprint import bp
 from ..identity import actor, admin_login_required
-from ..partners.directory import audit
 from . import auditlog
 from .forms import AuditFilterForm
 
@@ -55,12 +53,7 @@ def export_audit_log() -> Response:
     """Download the filtered audit trail as CSV (the export itself is audited)."""
     form = AuditFilterForm(request.form)
     criteria = criteria_from(form)
-    audit(
-        "audit.exported",
-        actor(),
-        details={name: str(getattr(criteria, name) or "") for name in FILTER_FIELDS},
-    )
-    db.session.commit()
+    auditlog.record_export(actor(), {name: getattr(criteria, name) for name in FILTER_FIELDS})
     filename = f"audit-{clock.now():%Y%m%d-%H%M%S}.csv"
     return Response(
         stream_with_context(auditlog.export_csv(criteria)),

@@ -11,7 +11,6 @@ from ...models import OutboxJob
 from ..blueprint import bp
 from ..forms import ButtonForm
 from ..identity import actor, admin_login_required
-from ..partners.directory import audit
 
 
 @bp.get("/outbox")
@@ -29,9 +28,7 @@ def retry_job(job_id: int) -> Response:
     job = db.session.get(OutboxJob, job_id)
     if job is None:
         abort(404)
-    if outbox.retry_now(job.id):
-        audit("outbox.retried", actor(), email=job.recipient, details={"job_id": job.id})
-        db.session.commit()
+    if outbox.retry_now(actor(), job):
         flash(messages.OUTBOX_RETRIED.format(email=job.recipient), "success")
     else:
         flash(messages.OUTBOX_NOT_RETRIABLE, "error")

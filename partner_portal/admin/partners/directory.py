@@ -1,21 +1,22 @@
-"""What admins do to partners, behind the views: each function is one audited action.
+"""What the console reads about partners, and the changes only the console makes.
 
-Every change is recorded as ``admin.*`` with the admin as actor, in the same
-transaction as the change, and committed here.
+Changes that the command line makes too (create, update, deactivate, grant...)
+live in :mod:`partner_portal.partners`; the ones here (invitations, ending a
+partner's sessions, revoking one link) are units of work audited the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import delete, func, or_, select
 from wtforms.fields.choices import SelectChoice
 
 from ... import clock, invitations, partners
-from ...extensions import db
+from ...actors import Actor, record_action
+from ...extensions import changed_rows, db, unit_of_work
 from ...models import (
     AccessGrant,
     AuditEvent,
@@ -27,20 +28,10 @@ from ...models import (
     StatusPage,
 )
 from ...security import sessions, tokens
-from ...security.audit import Severity, record
 from ...security.purposes import Purpose
-from ..identity import Actor
 
 PER_PAGE = 25
 RECENT_EVENTS = 20
-
-
-def audit(action: str, actor: Actor, partner: Partner | None = None, **kwargs: Any) -> None:
-    """Record ``admin.<action>`` with the admin as actor (and the partner, if any)."""
-    if partner is not None:
-        kwargs.setdefault("partner_id", partner.id)
-        kwargs.setdefault("email", partner.email)
-    record(f"admin.{action}", actor.requester, admin_id=actor.admin_id, **kwargs)
 
 
 def access_until(day: date | None) -> datetime | None:
@@ -68,11 +59,6 @@ def search_partners(query: str | None, page: int) -> Pagination:
             )
         )
     return db.paginate(statement, page=page, per_page=PER_PAGE, error_out=False)
-
-
-def get_partner(partner_id: int) -> Partner | None:
-    """Return the partner with this id, if any."""
-    return db.session.get(Partner, partner_id)
 
 
 @dataclass(frozen=True)
@@ -182,135 +168,66 @@ def recent_events(limit: int = 10) -> list[AuditEvent]:
 # -- changing ----------------------------------------------------------------
 
 
-def create_partner(actor: Actor, email: str, name: str, company: str | None) -> Partner:
-    """Create an active partner (raises DirectoryError subclasses)."""
-    partner = partners.add_partner(email, name=name, company=company)
-    audit("partner.created", actor, partner, details={"name": partner.name})
-    db.session.commit()
-    return partner
-
-
+@unit_of_work
 def invite_partner(actor: Actor, email: str, name: str, company: str | None) -> Partner:
     """Create an inactive partner and queue their invitation; return the partner."""
-    partner = partners.add_partner(email, name=name, company=company)
-    partner.is_active = False
-    audit("partner.created", actor, partner, details={"name": partner.name, "invited": True})
-    db.session.flush()
+    partner = partners.create_partner(actor, email, name, company, is_active=False)
     invitations.invite(partner, actor.requester, actor.admin_id)
     return partner
 
 
+@unit_of_work
 def reinvite_partner(actor: Actor, partner: Partner) -> None:
     """Queue a fresh invitation, revoking the earlier one."""
     invitations.invite(partner, actor.requester, actor.admin_id)
 
 
-def update_partner(actor: Actor, partner: Partner, name: str, company: str | None) -> None:
-    """Change a partner's name and company."""
-    new_name = partners.clean_text(name, field="Name")
-    new_company = partners.clean_text(company or "", field="Company", required=False) or None
-    changes = {
-        field: [old, new]
-        for field, old, new in (
-            ("name", partner.name, new_name),
-            ("company", partner.company, new_company),
-        )
-        if old != new
-    }
-    partner.name, partner.company = new_name, new_company
-    audit("partner.updated", actor, partner, details={"changes": changes})
-    db.session.commit()
-
-
-def deactivate_partner(actor: Actor, partner: Partner) -> tuple[int, int]:
-    """Deactivate: sessions end and links die at once; return (sessions, links)."""
-    counts = partners.deactivate_partner(
-        partner, actor.requester, admin_id=actor.admin_id, action="admin.partner.deactivated"
-    )
-    db.session.commit()
-    return counts
-
-
-def reactivate_partner(actor: Actor, partner: Partner) -> bool:
-    """Let a deactivated partner sign in again; return False if active already or deleted."""
-    if partner.is_active or partner.deleted_at is not None:
-        return False
-    partner.is_active = True
-    audit("partner.reactivated", actor, partner)
-    db.session.commit()
-    return True
-
-
-def delete_partner(actor: Actor, partner: Partner) -> None:
-    """Delete a partner's account (as self-service deletion does); their audit history stays."""
-    email, name, company = partner.email, partner.name, partner.company
-    removed = partners.erase_partner(partner)
-    audit(
-        "partner.deleted",
-        actor,
-        partner_id=partner.id,
-        email=email,
-        severity=Severity.WARNING,
-        details={"name": name, "company": company, **removed},
-    )
-    db.session.commit()
-
-
+@unit_of_work
 def end_session(actor: Actor, partner: Partner, session_row_id: int) -> bool:
     """End one of the partner's sessions (by row id, never its cookie value)."""
-    ended = db.session.execute(
+    ended = changed_rows(
         delete(PartnerSession).where(
             PartnerSession.id == session_row_id, PartnerSession.partner_id == partner.id
         )
-    ).rowcount
+    )
     if ended:
-        audit("partner.session.ended", actor, partner, details={"session": session_row_id})
-    db.session.commit()
+        record_action(
+            "partner.session.ended",
+            actor,
+            partner_id=partner.id,
+            email=partner.email,
+            details={"session": session_row_id},
+        )
     return bool(ended)
 
 
+@unit_of_work
 def end_all_sessions(actor: Actor, partner: Partner) -> int:
     """End every session of the partner; return how many."""
     ended = sessions.end_all(PartnerSession, PartnerSession.partner_id, partner.id)
-    audit("partner.sessions.ended", actor, partner, details={"count": ended})
-    db.session.commit()
+    record_action(
+        "partner.sessions.ended",
+        actor,
+        partner_id=partner.id,
+        email=partner.email,
+        details={"count": ended},
+    )
     return ended
 
 
+@unit_of_work
 def revoke_link(actor: Actor, partner: Partner, token_id: int) -> bool:
     """Revoke one outstanding link of the partner; return whether it was outstanding."""
     revoked = tokens.revoke_tokens(partner_id=partner.id, token_id=token_id)
     if revoked:
-        audit("partner.link.revoked", actor, partner, details={"token_id": token_id})
-    db.session.commit()
+        record_action(
+            "partner.link.revoked",
+            actor,
+            partner_id=partner.id,
+            email=partner.email,
+            details={"token_id": token_id},
+        )
     return bool(revoked)
-
-
-def grant_access(
-    actor: Actor, partner: Partner, page: StatusPage, until: datetime | None
-) -> AccessGrant:
-    """Let the partner see the page (until ``until``, if given); re-granting sets the new end."""
-    grant = partners.grant_access(partner, page, until)
-    audit(
-        "access.granted",
-        actor,
-        partner,
-        details={
-            "page": page.slug,
-            "page_id": page.id,
-            "until": until.isoformat() if until else None,
-        },
-    )
-    db.session.commit()
-    return grant
-
-
-def revoke_access(actor: Actor, grant: AccessGrant) -> None:
-    """Remove one grant."""
-    partner, page = grant.partner, grant.page
-    partners.revoke_access(partner, page)
-    audit("access.revoked", actor, partner, details={"page": page.slug, "page_id": page.id})
-    db.session.commit()
 
 
 def grant_choices() -> tuple[list[SelectChoice], list[SelectChoice]]:

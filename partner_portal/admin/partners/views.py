@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ... import clock, invitations, messages, visibility
+from ... import clock, importer, invitations, messages, partners, visibility
 from ...email import describe_duration
 from ...extensions import db
 from ...models import AccessGrant, Partner, StatusPage
@@ -18,7 +18,7 @@ from ..console import Page, confirm, render_form
 from ..forms import ButtonForm
 from ..identity import actor, admin_login_required
 from ..staff.views import admin_next
-from . import directory, importer
+from . import directory
 from .forms import (
     GrantForm,
     ImportForm,
@@ -31,10 +31,7 @@ from .forms import (
 
 def partner_or_404(partner_id: int) -> Partner:
     """Return the partner or answer 404."""
-    partner = directory.get_partner(partner_id)
-    if partner is None:
-        abort(404)
-    return partner
+    return db.get_or_404(Partner, partner_id)
 
 
 def show(partner_id: int) -> Response:
@@ -63,7 +60,7 @@ def create_partner() -> Page:
     form = PartnerForm()
     if form.validate_on_submit():
         try:
-            partner = directory.create_partner(
+            partner = partners.create_partner(
                 actor(), form.email.data, form.name.data, form.company.data
             )
         except (DuplicatePartner, InvalidEmail) as error:
@@ -131,7 +128,7 @@ def edit_partner(partner_id: int) -> Page:
     form = PartnerEditForm(obj=partner)
     if form.validate_on_submit():
         try:
-            directory.update_partner(actor(), partner, form.name.data, form.company.data)
+            partners.update_partner(actor(), partner, form.name.data, form.company.data)
         except DirectoryError as error:
             form.name.errors.append(str(error))
         else:
@@ -153,7 +150,7 @@ def deactivate_partner(partner_id: int) -> Page:
             "Deactivate",
             url_for(".show_partner", partner_id=partner.id),
         )
-    ended, revoked = directory.deactivate_partner(actor(), partner)
+    ended, revoked = partners.deactivate_partner(actor(), partner)
     flash(
         messages.PARTNER_DEACTIVATED.format(email=partner.email, sessions=ended, links=revoked),
         "success",
@@ -166,7 +163,7 @@ def deactivate_partner(partner_id: int) -> Page:
 def reactivate_partner(partner_id: int) -> Response:
     """Let a deactivated partner sign in again."""
     partner = partner_or_404(partner_id)
-    if directory.reactivate_partner(actor(), partner):
+    if partners.reactivate_partner(actor(), partner):
         flash(messages.PARTNER_REACTIVATED.format(email=partner.email), "success")
     elif partner.deleted_at is not None:
         flash(messages.PARTNER_IS_DELETED, "error")
@@ -189,7 +186,7 @@ def delete_partner(partner_id: int) -> Page:
             url_for(".show_partner", partner_id=partner.id),
         )
     email = partner.email
-    directory.delete_partner(actor(), partner)
+    partners.delete_partner(actor(), partner)
     flash(messages.PARTNER_DELETED.format(email=email), "success")
     return redirect(url_for(".list_partners"), 303)
 
@@ -217,7 +214,7 @@ def end_partner_session(partner_id: int, session_id: int) -> Page:
             url_for(".show_partner", partner_id=partner.id),
         )
     if directory.end_session(actor(), partner, session_id):
-        flash(messages.SESSION_ENDED, "success")
+        flash(messages.PARTNER_SESSION_ENDED_BY_STAFF, "success")
     else:
         flash(messages.SESSIONS_ENDED.format(count=0), "info")
     return show(partner.id)
@@ -276,7 +273,7 @@ def grant_access() -> Page:
     if page is None:
         abort(404)
     until = directory.access_until(form.until.data)
-    directory.grant_access(actor(), partner, page, until)
+    partners.grant_access(actor(), partner, page, until)
     suffix = f" through {form.until.data.isoformat()}" if form.until.data else ""
     flash(
         messages.ACCESS_GRANTED.format(email=partner.email, page=page.name, until=suffix),
@@ -303,7 +300,7 @@ def revoke_access(grant_id: int) -> Page:
             back,
         )
     email, page_name = grant.partner.email, grant.page.name
-    directory.revoke_access(actor(), grant)
+    partners.revoke_access(actor(), grant.partner, grant.page)
     flash(messages.ACCESS_REVOKED.format(email=email, page=page_name), "success")
     return redirect(back, 303)
 

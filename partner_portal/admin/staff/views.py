@@ -12,10 +12,10 @@ from ... import messages
 from ...email import describe_duration
 from ...security import sessions, tokens
 from ...security.purposes import Purpose
-from ...web import requester, safe_next
+from ...web import is_admin_path, requester, safe_next
 from ..blueprint import bp
 from ..forms import ButtonForm
-from ..identity import ADMIN_KEY, is_admin_path
+from ..identity import ADMIN_KEY
 from . import accounts
 from .forms import AdminLoginForm, NewPasswordForm, PasswordResetRequestForm
 

@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from ... import partners
-from ...extensions import db
-from ...models import Partner, StatusPage
-from ...security.audit import record
-from ..identity import Actor
+from . import partners
+from .actors import Actor
+from .extensions import db
+from .models import Partner, StatusPage
 
 REQUIRED_COLUMNS = ("email", "name")
 OPTIONAL_COLUMNS = ("company", "pages")
@@ -148,34 +147,17 @@ def _row(
 
 def apply(rows: list[ImportRow], actor: Actor, progress: Progress | None = None) -> int:
     """Create the partners and their grants in one transaction; return how many."""
-    prefix = "admin." if actor.admin_id is not None else ""
     pages = {page.slug: page for page in db.session.scalars(select(StatusPage))}
-    try:
-        for index, row in enumerate(rows, start=1):
-            partner = partners.add_partner(row.email, name=row.name, company=row.company)
-            for slug in row.slugs:
-                partners.grant_access(partner, pages[slug])
-            record(
-                f"{prefix}partner.created",
-                actor.requester,
-                admin_id=actor.admin_id,
-                partner_id=partner.id,
-                email=partner.email,
-                details={"source": "import", "line": row.line, "pages": row.slugs},
+    return partners.import_partners(
+        actor,
+        [
+            partners.NewPartner(
+                row.line, row.email, row.name, row.company, [pages[slug] for slug in row.slugs]
             )
-            if progress:
-                progress(index)
-        record(
-            f"{prefix}partners.imported",
-            actor.requester,
-            admin_id=actor.admin_id,
-            details={"count": len(rows)},
-        )
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return len(rows)
+            for row in rows
+        ],
+        progress,
+    )
 
 
 def import_partners(data: bytes, actor: Actor) -> int:
