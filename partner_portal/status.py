@@ -22,6 +22,8 @@ from functools import cache, cached_property
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    CompoundSelect,
+    Executable,
     Integer,
     Select,
     String,
@@ -400,11 +402,11 @@ def _windows_statement() -> Select:
 
 
 @cache
-def _summaries_statement() -> Select:
+def _summaries_statement() -> CompoundSelect:
     # For the dashboard: every component's status ('c'), every open incident
     # with each component it affects ('i'), every window in progress or
     # starting soon with each component ('m'), of many pages at once.
-    pages = bindparam("page_ids", expanding=True)
+    pages: Any = bindparam("page_ids", expanding=True)
     components = select(
         literal("c").label("kind"),
         Component.page_id.label("page_id"),
@@ -531,6 +533,11 @@ def _history_statement(by_day: bool) -> Select:
 # -- loading --------------------------------------------------------------------
 
 
+def _rows(statement: Executable, parameters: dict[str, Any]) -> Any:
+    """Run a prepared statement; its rows unpack as the statement's columns."""
+    return run(statement, parameters)
+
+
 def _first_day(now: datetime) -> tuple[date, date, datetime]:
     today = now.astimezone(UTC).date()
     first_day = today - timedelta(days=HISTORY_DAYS - 1)
@@ -589,7 +596,7 @@ def build_page_view(scope: Scope, now: datetime) -> PageView:
     first_day, today, window_start = _first_day(now)
     components: dict[int, ComponentRow] = {}
     events: dict[int, list[StatusChange]] = {}
-    for component_id, name, status, event_id, *change in run(
+    for component_id, name, status, event_id, *change in _rows(
         _components_statement(), {"page_id": page.id, "window_start": window_start, "now": now}
     ):
         if not scope.sees_component(component_id):
@@ -714,7 +721,7 @@ def history_page(
     if day is not None:
         start = datetime.combine(day, time.min, tzinfo=UTC)
         params.update(day_start=start, day_end=start + timedelta(days=1))
-    rows = run(_history_statement(day is not None), params).all()
+    rows = _rows(_history_statement(day is not None), params).all()
     items = [
         HistoryItem(
             kind,
@@ -753,7 +760,9 @@ def summaries(scopes: list[Scope], now: datetime) -> dict[int, PageSummary]:
     statuses: dict[int, list[ComponentStatus]] = defaultdict(list)
     incidents: dict[int, dict[int, set[int]]] = defaultdict(dict)
     windows: dict[int, dict[int, tuple[str, datetime, set[int]]]] = defaultdict(dict)
-    rows = run(_summaries_statement(), {"page_ids": sorted(by_id), "soon": now + MAINTENANCE_SOON})
+    rows = _rows(
+        _summaries_statement(), {"page_ids": sorted(by_id), "soon": now + MAINTENANCE_SOON}
+    )
     for kind, page_id, item, state, component_id, at in rows:
         scope = by_id[page_id]
         if kind == "c":

@@ -309,25 +309,25 @@ def _bump_versions(session: Session, flush_context: UOWTransaction) -> None:
             incidents.add(instance.incident_id)
         elif isinstance(instance, MaintenanceUpdate):
             windows.add(instance.window_id)
-    pages.discard(None)  # type: ignore[arg-type]
     if not (pages or components or incidents or windows):
         return
     conditions: list[Any] = []
     params: dict[str, list[int]] = {}
-    for name, ids, column, model in (
-        ("pages", pages, None, None),
-        ("components", components, Component.id, Component),
-        ("incidents", incidents, Incident.id, Incident),
-        ("windows", windows, MaintenanceWindow.id, MaintenanceWindow),
-    ):
-        if not ids:
-            continue
-        params[name] = sorted(ids)
-        matching = bindparam(name, expanding=True)
-        if model is None:
-            conditions.append(StatusPage.id.in_(matching))
-        else:
-            conditions.append(StatusPage.id.in_(select(model.page_id).where(column.in_(matching))))
+    if pages:
+        params["pages"] = sorted(pages)
+        conditions.append(StatusPage.id.in_(bindparam("pages", expanding=True)))
+    owners: tuple[tuple[str, set[int], Any], ...] = (
+        ("components", components, Component),
+        ("incidents", incidents, Incident),
+        ("windows", windows, MaintenanceWindow),
+    )
+    for name, ids, model in owners:
+        if ids:
+            params[name] = sorted(ids)
+            matching: Any = bindparam(name, expanding=True)
+            conditions.append(
+                StatusPage.id.in_(select(model.page_id).where(model.id.in_(matching)))
+            )
     session.connection().execute(
         update(StatusPage).where(or_(*conditions)).values(version=StatusPage.version + 1),
         params,

@@ -109,8 +109,10 @@ def merge(rows: Iterable[GrantRow | tuple[Any, ...]]) -> list[Scope]:
             versions[page_id] = version
             until[page_id] = expires_at
             named[page_id] = {}
-        elif until[page_id] is not None and (expires_at is None or expires_at > until[page_id]):
-            until[page_id] = expires_at
+        else:
+            current = until[page_id]
+            if current is not None and (expires_at is None or expires_at > current):
+                until[page_id] = expires_at
         components = named[page_id].setdefault(grant_id, set())
         if component_id is not None:
             components.add(component_id)

@@ -123,7 +123,7 @@ def extend_maintenance(window_id: int) -> Page:
     """Move a window's end later."""
     window = get_or_404(MaintenanceWindow, window_id)
     form = ExtendForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.end.data is not None:
         try:
             maintenance.extend(actor(), window, form.end.data)
         except DirectoryError as error:
