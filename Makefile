@@ -57,9 +57,18 @@ $(VENV)/.installed-bench: bench/requirements.txt $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	touch $@
 
-## bench: gunicorn + wrk on SQLite and PostgreSQL, table and chart in bench/results/
-##        (BENCH_ARGS=--quick for a one-minute run; see bench/run.py --help)
-bench: $(VENV)/.installed-bench
+# The Flask-Security-Too peer has a virtualenv of its own: its pins never meet the portal's.
+PEER_VENV := bench/peer/.venv
+$(PEER_VENV)/.installed: bench/peer/requirements.txt
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install --quiet --upgrade pip
+	$(PEER_VENV)/bin/pip install --quiet -r bench/peer/requirements.txt
+	touch $@
+
+## bench: gunicorn + wrk on SQLite and PostgreSQL, the portal beside a minimal app and the
+##        Flask-Security-Too peer (bench/peer/, own virtualenv); table and chart in bench/results/
+##        (BENCH_ARGS=--quick for a quick run, --no-peer without the peer; bench/run.py --help)
+bench: $(VENV)/.installed-bench $(PEER_VENV)/.installed
 	.ci/provision wrk postgresql
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
@@ -76,7 +85,7 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEER_VENV) .pytest_cache .ruff_cache
 
 ## bench-mail: POST /partner/login with healthy/stalled/dead mail, and worker throughput
 bench-mail: install-dev

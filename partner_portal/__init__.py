@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import check_config, engine_options, load_config
+from .config import check_config, engine_options, is_loopback_origin, load_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -30,6 +30,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             uri = app.config["SQLALCHEMY_DATABASE_URI"]
             app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(os.environ, uri)
     check_config(app.config)
+    # The development mailbox shows every link sent: only on a loopback origin.
+    app.config["SERVES_DEV_MAILBOX"] = not app.config["IS_PRODUCTION"] and is_loopback_origin(
+        app.config["PORTAL_BASE_URL"]
+    )
+    app.config["MAIL_TO_DEV_MAILBOX"] = (
+        app.config["MAIL_TO_DEV_MAILBOX"] and app.config["SERVES_DEV_MAILBOX"]
+    )
 
     register_logging(app)
     register_proxy(app)
@@ -73,7 +80,7 @@ def register_extensions(app: Flask) -> None:
 def register_sessions(app: Flask) -> None:
     """Give partners and staff each their own server-side session store and cookie."""
     from .models import Admin, Partner, PartnerSession, StaffSession
-    from .security.sessions import Realm, RealmSessionInterface, SessionRouter
+    from .security.sessions import Realm, RealmSessionInterface, SessionRouter, cookies
     from .web import ADMIN_PREFIX
 
     partner_realm = RealmSessionInterface(
@@ -86,6 +93,7 @@ def register_sessions(app: Flask) -> None:
             identity_key="partner_id",
             path_prefix="",
             identity_model=Partner,
+            device_cookie_name="partner.device",
         ),
     )
     router = SessionRouter(default=partner_realm)
@@ -100,10 +108,16 @@ def register_sessions(app: Flask) -> None:
                 identity_key="admin_id",
                 path_prefix=ADMIN_PREFIX,
                 identity_model=Admin,
+                device_cookie_name="oncall.device",
             ),
         )
     )
     app.session_interface = router
+    # CSRF tokens are signed cookies' contents too: accept them under the
+    # fallback keys, sign them with the current one (rotation keeps forms working).
+    app.config.setdefault("WTF_CSRF_SECRET_KEY", None)
+    if app.config["WTF_CSRF_SECRET_KEY"] is None:
+        app.config["WTF_CSRF_SECRET_KEY"] = list(cookies.signing_keys(app))
 
 
 def register_blueprints(app: Flask) -> None:
@@ -124,14 +138,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     health.init_app(app)
-    if not app.config["IS_PRODUCTION"]:
+    if app.config["SERVES_DEV_MAILBOX"]:
         app.register_blueprint(dev_views.bp)
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
         return {
             "app_name": app.config["APP_NAME"],
-            "is_development": not app.config["IS_PRODUCTION"],
+            "is_development": app.config["SERVES_DEV_MAILBOX"],
             "text": messages,
             "partial_weight_percent": round(PARTIAL_OUTAGE_WEIGHT * 100),
         }

@@ -411,12 +411,9 @@ def create_admin(email: str) -> None:
 
 @security_cli.command("prune-limits")
 def prune_limits() -> None:
-    """Delete the rate-limit counters whose window is over (run it hourly, say)."""
-    from .security import limits
-
-    removed = limits.prune()
-    db.session.commit()
-    click.echo(f"Removed {removed} expired rate-limit counter{'s' if removed != 1 else ''}.")
+    """Delete the rate-limit counters whose window is over (what `flask cleanup` also does)."""
+    for removed in housekeeping.ended_rate_limit_windows(clock.now(), timedelta(0)):
+        click.echo(str(removed))
 
 
 @click.command("cleanup")
@@ -430,7 +427,7 @@ def prune_limits() -> None:
 def cleanup(retention_days: int | None) -> None:
     """Remove expired sessions, spent links and other stale rows; audit entries are kept."""
     days = retention_days or current_app.config["CLEANUP_RETENTION_DAYS"]
-    for removed in housekeeping.run(clock.now(), timedelta(days=days)):
+    for removed in housekeeping.sweep_all(clock.now(), timedelta(days=days)):
         click.echo(str(removed))
 
 

@@ -1,13 +1,18 @@
 """Configuration, read from the environment in one place.
 
-Development works with no settings at all. Production refuses to start
-without a real secret key, a public HTTPS base URL and a mail server, because
-each of those, left at a default, is a security hole or lost mail.
+Development works with no settings at all, on a loopback address only: the
+development secret key is public, so it is refused as soon as the portal's
+base URL is anything but ``localhost``, ``127.0.0.0/8`` or ``[::1]``, and so
+is the development mailbox. Production refuses to start without a real secret
+key, a public HTTPS base URL and a mail server, because each of those, left
+at a default, is a security hole or lost mail.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -21,6 +26,27 @@ ENVIRONMENTS = ("development", "production")
 
 class ConfigError(RuntimeError):
     """The environment does not describe a portal that is safe to start."""
+
+
+def is_loopback_origin(base_url: str) -> bool:
+    """Return whether ``base_url`` names this machine only (localhost, 127.0.0.0/8, [::1])."""
+    host = urlsplit(base_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_plain_http_loopback(base_url: str) -> bool:
+    """Return whether the portal is served over plain http on a loopback origin (development)."""
+    return urlsplit(base_url).scheme == "http" and is_loopback_origin(base_url)
+
+
+def _keys(environ: Mapping[str, str], name: str) -> list[str]:
+    """Read a list of keys separated by commas or white space."""
+    return [key for key in re.split(r"[\s,]+", environ.get(name, "")) if key]
 
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -104,7 +130,12 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
     config: dict[str, Any] = {
         "PORTAL_ENV": env,
         "IS_PRODUCTION": is_production,
+        # The development key is public: check_config refuses it unless the
+        # base URL is a loopback origin (and always in production).
         "SECRET_KEY": environ.get("SECRET_KEY", "") or (None if is_production else DEV_SECRET_KEY),
+        # Earlier keys, still accepted on signed cookies (never used to sign),
+        # so the key can be rotated without signing every visitor out.
+        "SECRET_KEY_FALLBACKS": _keys(environ, "SECRET_KEY_FALLBACKS"),
         "APP_NAME": app_name,
         "PORTAL_BASE_URL": base_url,
         # Flask answers 400 to a Host header that is not ours, so nothing can
@@ -123,6 +154,20 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "RATE_LIMIT_PER_IP": _int(environ, "RATE_LIMIT_PER_IP", 20),
         "RATE_LIMIT_FAILURES_PER_IP": _int(environ, "RATE_LIMIT_FAILURES_PER_IP", 100),
         "RATE_LIMIT_WINDOW": timedelta(seconds=_int(environ, "RATE_LIMIT_WINDOW", 3600)),
+        # A browser the partner signed in with carries a device cookie and gets
+        # this many link requests per window of its own, whatever strangers ask.
+        "RATE_LIMIT_PER_DEVICE": _int(environ, "RATE_LIMIT_PER_DEVICE", 5),
+        # Staff sign-in: failures per account from unknown browsers, per known
+        # browser (device cookie) and per IP, in one window; reset emails.
+        "STAFF_LOGIN_FAILURES_PER_ACCOUNT": _int(environ, "STAFF_LOGIN_FAILURES_PER_ACCOUNT", 10),
+        "STAFF_LOGIN_FAILURES_PER_DEVICE": _int(environ, "STAFF_LOGIN_FAILURES_PER_DEVICE", 10),
+        "STAFF_LOGIN_FAILURES_PER_IP": _int(environ, "STAFF_LOGIN_FAILURES_PER_IP", 10),
+        "STAFF_LOGIN_WINDOW": timedelta(seconds=_int(environ, "STAFF_LOGIN_WINDOW", 900)),
+        "STAFF_RESETS_PER_ACCOUNT": _int(environ, "STAFF_RESETS_PER_ACCOUNT", 5),
+        "STAFF_RESETS_PER_IP": _int(environ, "STAFF_RESETS_PER_IP", 20),
+        "STAFF_RESET_WINDOW": timedelta(seconds=_int(environ, "STAFF_RESET_WINDOW", 3600)),
+        # How long a browser stays "known" after its last sign-in (device cookies).
+        "DEVICE_COOKIE_LIFETIME": timedelta(days=_int(environ, "DEVICE_COOKIE_LIFETIME_DAYS", 180)),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(environ, database_url),
         "MAX_CONTENT_LENGTH": 64 * 1024,
@@ -174,7 +219,9 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         # Anonymous visitors keep their few bytes of state (CSRF token,
         # flashes, the link being confirmed) in a signed cookie, never a row.
         "PRE_SESSION_LIFETIME": timedelta(hours=1),
-        "SESSION_COOKIE_SECURE": is_production,
+        # Secure (and so __Host- prefixed) everywhere but plain-http loopback
+        # development, where a browser would refuse a Secure cookie.
+        "SESSION_COOKIE_SECURE": is_production or not is_plain_http_loopback(base_url),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Sessions have an absolute lifetime; refreshing them would cost a
@@ -182,22 +229,51 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "SESSION_REFRESH_EACH_REQUEST": False,
         "PREFERRED_URL_SCHEME": urlsplit(base_url).scheme or "http",
         "WTF_CSRF_TIME_LIMIT": 3600,
-        # `flask cleanup` keeps spent links this long (audit entries are never removed).
+        # `flask cleanup` keeps spent links this long...
         "CLEANUP_RETENTION_DAYS": _int(environ, "CLEANUP_RETENTION_DAYS", 30),
+        # ...and audit events this long (about 13 months: a year-on-year look back).
+        "AUDIT_RETENTION_DAYS": _int(environ, "AUDIT_RETENTION_DAYS", 400),
         "WTF_CSRF_SSL_STRICT": True,
     }
     return config
 
 
+def is_real_key(key: object) -> bool:
+    """Return whether ``key`` could be a secret: not the public development key, 32+ characters."""
+    return isinstance(key, str | bytes) and key != DEV_SECRET_KEY and len(key) >= 32
+
+
 def check_config(config: Mapping[str, Any]) -> None:
-    """Raise :class:`ConfigError` when production settings are unsafe."""
+    """Raise :class:`ConfigError` when settings are unsafe: anywhere public, or in production."""
+    make_key = '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+    if not all(is_real_key(key) for key in config.get("SECRET_KEY_FALLBACKS") or ()):
+        raise ConfigError(f"SECRET_KEY_FALLBACKS must hold only real keys {make_key}")
+    base_url = config.get("PORTAL_BASE_URL") or ""
     if not config["IS_PRODUCTION"]:
+        # The development key is published with the code: with it, anyone can
+        # forge the signed cookies. It is fine only where nobody else can reach
+        # the portal, and never behind a reverse proxy (TRUSTED_PROXY_COUNT).
+        if not is_real_key(config.get("SECRET_KEY")):
+            if not is_loopback_origin(base_url):
+                raise ConfigError(
+                    f"SECRET_KEY must be set to a random value of at least 32 characters: "
+                    f"PORTAL_BASE_URL {base_url!r} is not a loopback origin, and with the "
+                    f"development key anyone could forge the portal's cookies {make_key}"
+                )
+            if config.get("TRUSTED_PROXY_COUNT"):
+                raise ConfigError(
+                    f"SECRET_KEY must be set to a random value of at least 32 characters: "
+                    f"behind a reverse proxy (TRUSTED_PROXY_COUNT), the development key would "
+                    f"let anyone forge the portal's cookies {make_key}"
+                )
+        if not is_plain_http_loopback(base_url) and urlsplit(base_url).scheme != "https":
+            # Cookies are Secure there, and browsers drop Secure cookies over http.
+            raise ConfigError("PORTAL_BASE_URL must be https:// unless it is a loopback origin")
         return
-    secret = config.get("SECRET_KEY") or ""
-    if secret == DEV_SECRET_KEY or len(secret) < 32:
+    if not is_real_key(config.get("SECRET_KEY")):
         raise ConfigError(
-            "SECRET_KEY must be set to a random value of at least 32 characters in production "
-            '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            f"SECRET_KEY must be set to a random value of at least 32 characters in production "
+            f"{make_key}"
         )
     base = urlsplit(config.get("PORTAL_BASE_URL") or "")
     if base.scheme != "https" or not base.hostname:

@@ -1,15 +1,17 @@
 """Housekeeping: remove rows that have outlived their use (``flask cleanup``, daily from cron).
 
 Each kind of row has one *sweep*: a function ``(now, retention) -> [Removed]``
-registered with :func:`sweep`. A feature that owns a table that grows (rate
-limit windows, the mail outbox) registers its own sweep next to its model::
+registered with :func:`sweep`. A feature that owns a table that grows registers
+its own sweep::
 
     @housekeeping.sweep
-    def old_rate_limit_windows(now: datetime, retention: timedelta) -> list[Removed]:
-        count = delete_in_batches(RateLimit, RateLimit.window_ends_at < now)
-        return [Removed("rate-limit windows that have ended", count)]
+    def finished_mail(now: datetime, retention: timedelta) -> list[Removed]:
+        count = delete_in_batches(OutboxJob, OutboxJob.finished_at < now - retention)
+        return [Removed("finished emails", count)]
 
-Audit events are never removed here: they are the record of what happened.
+Audit events are kept ``AUDIT_RETENTION_DAYS`` (400 by default), then removed
+in batches like everything else: the record of what happened, for as long as
+it is useful, not forever.
 """
 
 from __future__ import annotations
@@ -23,10 +25,9 @@ from flask import current_app
 from sqlalchemy import ColumnElement, delete, or_, select
 
 from .extensions import db
-from .models import MagicLinkToken, OutboxJob, OutboxStatus, RateLimit
-
-# No rate limit counts over more than a day, so a window that began earlier is over.
-LONGEST_RATE_LIMIT_WINDOW = timedelta(days=1)
+from .models import AuditEvent, MagicLinkToken, OutboxJob, OutboxStatus
+from .security import limits
+from .security.sessions import SessionRouter
 
 # Rows deleted per transaction: a daily sweep of a million rows must never
 # hold SQLite's write lock (or PostgreSQL row locks) long enough to stall
@@ -72,14 +73,9 @@ def delete_in_batches(model: Any, *conditions: ColumnElement[bool]) -> int:
 def session_models() -> list[tuple[str, Any]]:
     """Return (realm name, session model) for every session realm the app serves."""
     router = current_app.session_interface
-    interfaces = [getattr(router, "default", None)] + [
-        interface for _, interface in getattr(router, "by_prefix", [])
-    ]
-    return [
-        (interface.realm.name, interface.realm.model)
-        for interface in interfaces
-        if interface is not None and hasattr(interface, "realm")
-    ]
+    if not isinstance(router, SessionRouter):
+        return []
+    return [(interface.realm.name, interface.realm.model) for interface in router.realms()]
 
 
 @sweep
@@ -108,13 +104,24 @@ def spent_links(now: datetime, retention: timedelta) -> list[Removed]:
 
 
 @sweep
-def old_rate_limit_windows(now: datetime, retention: timedelta) -> list[Removed]:
-    """Remove rate-limit counters whose window is long over."""
-    count = db.session.execute(
-        delete(RateLimit).where(RateLimit.window_start < now - LONGEST_RATE_LIMIT_WINDOW)
-    ).rowcount
+def ended_rate_limit_windows(now: datetime, retention: timedelta) -> list[Removed]:
+    """Remove rate-limit counters whose window is over, each limit by its own window."""
+    count = limits.prune()
     db.session.commit()
     return [Removed("rate-limit counters of windows that have ended", count)]
+
+
+@sweep
+def old_audit_events(now: datetime, retention: timedelta) -> list[Removed]:
+    """Remove audit events older than ``AUDIT_RETENTION_DAYS`` (by their last occurrence)."""
+    days = current_app.config["AUDIT_RETENTION_DAYS"]
+    cutoff = now - timedelta(days=days)
+    count = delete_in_batches(
+        AuditEvent,
+        AuditEvent.created_at < cutoff,
+        or_(AuditEvent.last_at.is_(None), AuditEvent.last_at < cutoff),
+    )
+    return [Removed(f"audit events older than {days} days", count)]
 
 
 @sweep
@@ -130,7 +137,7 @@ def finished_mail(now: datetime, retention: timedelta) -> list[Removed]:
     return [Removed(f"delivered or abandoned emails older than {retention.days} days", count)]
 
 
-def run(now: datetime, retention: timedelta) -> list[Removed]:
+def sweep_all(now: datetime, retention: timedelta) -> list[Removed]:
     """Run every registered sweep and return what each removed."""
     removed: list[Removed] = []
     for each in SWEEPS:

@@ -188,7 +188,7 @@ OUTBOX_RETRIED = "The email to {email} is queued again and will be sent in a mom
 OUTBOX_NOT_RETRIABLE = "Only failed or dropped emails can be retried."
 
 
-def too_many_requests(wait: timedelta) -> str:
+def try_again_in(wait: timedelta) -> str:
     """Return the throttling sentence, with the wait in whole minutes (rounded up)."""
     minutes = max(1, math.ceil(wait.total_seconds() / 60))
     return f"Too many requests. Try again in {minutes} minute{'s' if minutes != 1 else ''}."

@@ -435,15 +435,22 @@ class AuditEvent(Model):
     ip_address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Anonymous noise past its limit (the same refusal, over and over) is one
+    # row per key and window, counted, instead of a row each: see audit.record_refusal.
+    aggregate_key: Mapped[str | None] = mapped_column(String(400), index=True)
+    occurrences: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PartnerSession(Model):
-    """A signed-in partner's server-side session (Flask-Session data plus who and where)."""
+    """A signed-in partner's server-side session (its data plus who and where)."""
 
     __tablename__ = "partner_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[str] = mapped_column(String(255), unique=True)
+    # SHA-256 of the session id (hex); the id itself exists only in the cookie,
+    # so a copy of this table cannot be replayed as live sessions.
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     expiry: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     partner_id: Mapped[int] = mapped_column(
@@ -518,7 +525,9 @@ class StaffSession(Model):
     __tablename__ = "staff_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[str] = mapped_column(String(255), unique=True)
+    # SHA-256 of the session id (hex); the id itself exists only in the cookie,
+    # so a copy of this table cannot be replayed as live sessions.
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     expiry: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"), index=True)

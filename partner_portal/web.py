@@ -98,7 +98,7 @@ def retry_after_header(wait: timedelta) -> str:
 
 def too_many_requests(wait: timedelta, template: str, **context: Any) -> Response:
     """Show ``template`` again with the throttling sentence, as a 429 with ``Retry-After``."""
-    flash(messages.too_many_requests(wait), "error")
+    flash(messages.try_again_in(wait), "error")
     response = make_response(render_template(template, **context), 429)
     response.headers["Retry-After"] = retry_after_header(wait)
     return response

@@ -97,9 +97,10 @@ def test_active_sessions_are_listed_with_the_current_one_marked(app, laptop, pho
     assert "Safari on iPhone" in " ".join(other[0])
     assert "203.0.113.20" in " ".join(other[0])
     assert page.select("#sessions time")  # started and last seen
-    # The session ids (the cookies' values) are never shown.
+    # The session ids (the cookies' values) are never shown, nor their hashes.
     for row in session_rows(app):
-        assert row.session_id not in page.decode()
+        assert row.session_hash not in page.decode()
+    assert laptop.get_cookie("partner.sid").value not in page.decode()
 
 
 def session_rows(app) -> list[PartnerSession]:

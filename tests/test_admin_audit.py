@@ -157,6 +157,8 @@ def test_export_contains_the_filtered_events_and_is_audited(app, client, admin, 
         "ip_address",
         "user_agent",
         "details",
+        "occurrences",
+        "last_at",
     ]
     assert [row["action"] for row in exported] == ["partner.login"]
     row = exported[0]

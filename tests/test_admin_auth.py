@@ -182,7 +182,7 @@ def test_wrong_email_and_wrong_password_get_the_same_answer(app, client, email, 
     assert field_errors(response) == []
     assert client.get_cookie("oncall.sid") is None
     failures = audit_events(app, "admin.login.failed")
-    assert failures[0].details == {"reason": reason}
+    assert failures[0].details == {"reason": reason, "known_device": False}
     assert failures[0].severity == "warning"
     assert password not in repr([(e.details, e.email) for e in failures])
 
@@ -204,7 +204,8 @@ def test_failed_attempts_are_limited_per_account(app, client, clock):
     assert blocked.status_code == 429
     assert flashes(blocked) == [messages.ADMIN_LOGIN_THROTTLED.format(wait="15 minutes")]
     assert client.get_cookie("oncall.sid") is None
-    assert audit_events(app, "admin.login.failed")[-1].details == {"reason": "rate_limited"}
+    (refused,) = audit_events(app, "admin.login.throttled")
+    assert (refused.email, refused.details["limit"]) == (ADMIN_EMAIL, "account")
 
     clock.advance(minutes=15)
     assert admin_sign_in(client, ADMIN_EMAIL, ADMIN_PASSWORD).status_code == 303

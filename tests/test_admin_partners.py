@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from partner_portal import messages
 from partner_portal.extensions import db
 from partner_portal.models import AccessGrant, AuditEvent, MagicLinkToken, Partner, PartnerSession
+from partner_portal.security.sessions import store_key
 
 from .helpers import (
     add_admin,
@@ -246,7 +247,7 @@ def test_ending_one_session_signs_that_browser_out_on_its_next_request(
     with app.app_context():
         row_id = db.session.scalar(
             select(PartnerSession.id).where(
-                PartnerSession.session_id == alice.get_cookie("partner.sid").value
+                PartnerSession.session_hash == store_key(alice.get_cookie("partner.sid").value)
             )
         )
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from partner_portal import actors, messages, partners
 from partner_portal.extensions import db
 from partner_portal.models import AuditEvent, PartnerSession
+from partner_portal.security.sessions import store_key
 
 from .helpers import (
     add_partner,
@@ -42,7 +43,7 @@ def test_sign_in_sets_the_partner_cookie_with_safe_attributes(app, client, smtp)
     assert "Secure" not in header  # development; production is tested in test_config
     assert "Expires=Sun, 22 Nov 2026 09:30:00 GMT" in header  # 24 h after sign-in, absolute
     (row,) = session_rows(app)
-    assert row.session_id == client.get_cookie("partner.sid").value
+    assert row.session_hash == store_key(client.get_cookie("partner.sid").value)
     assert row.partner_id is not None
     assert row.expiry.isoformat() == "2026-11-22T09:30:00+00:00"
 
@@ -65,7 +66,7 @@ def test_session_id_is_rotated_at_sign_in(app, client, smtp):
     confirm(client, token_from(smtp.wait_for(2)[-1]))
     second = client.get_cookie("partner.sid").value
     assert first != second
-    assert [row.session_id for row in session_rows(app)] == [second]
+    assert [row.session_hash for row in session_rows(app)] == [store_key(second)]
 
 
 def test_csrf_token_changes_at_sign_in(app, client, smtp):
@@ -86,7 +87,7 @@ def test_a_session_id_the_server_never_issued_is_not_adopted(app, client, smtp):
     client.set_cookie("partner.sid", planted)
     sign_in(client, smtp, "alice@acme.example")
     assert client.get_cookie("partner.sid").value != planted
-    assert planted not in [row.session_id for row in session_rows(app)]
+    assert store_key(planted) not in [row.session_hash for row in session_rows(app)]
 
 
 def test_forged_pre_session_cookie_cannot_carry_an_identity(app, client):

@@ -1,17 +1,29 @@
--- wrk script for every benchmarked request, configured from the environment:
---   BENCH_METHOD, BENCH_PATH, BENCH_COOKIE, BENCH_EXPECT (status a request must get)
---   BENCH_MODE = "get" | "login" | "confirm"
---     login:   POST the login form; BENCH_CSRF is the form token that belongs to the
---              pre-session cookie in BENCH_COOKIE; emails are cycled from BENCH_LIST
---     confirm: POST {"token": ...} to the JSON verify endpoint; each request spends one
---              pre-minted token from BENCH_LIST, starting at line BENCH_OFFSET
+-- wrk script for every benchmarked request (portal, ceiling and peer), configured from the
+-- environment by bench/run.py:
+--   BENCH_METHOD, BENCH_PATH, BENCH_COOKIE, BENCH_CONTENT_TYPE
+--   BENCH_BODY    the request body; "{item}" in it (or in BENCH_PATH) is replaced by an item
+--   BENCH_LIST    a file of items, one a line: thread N of BENCH_THREADS takes the lines
+--                 BENCH_OFFSET + N, then every BENCH_THREADS-th after it
+--   BENCH_SPEND   "1": each item once (single-use links; past the end of the list the
+--                 request carries "exhausted" and the server's refusal counts as
+--                 unexpected); otherwise the list is cycled
+-- and what a request must get to count as expected:
+--   BENCH_EXPECT           the status
+--   BENCH_EXPECT_LOCATION  text the Location header must contain (Flask-Security-Too
+--                          redirects a refused link too, only elsewhere)
+--   BENCH_EXPECT_TEXT      text the body must contain (a form page answers 200 on errors too)
 -- done() prints one line "BENCH {json}" that bench/run.py reads.
 
-local mode = os.getenv("BENCH_MODE") or "get"
 local method = os.getenv("BENCH_METHOD") or "GET"
 local path = os.getenv("BENCH_PATH") or "/"
+local body = os.getenv("BENCH_BODY") or ""
 local cookie = os.getenv("BENCH_COOKIE") or ""
+local content_type = os.getenv("BENCH_CONTENT_TYPE") or ""
+local list = os.getenv("BENCH_LIST") or ""
+local spend = os.getenv("BENCH_SPEND") == "1"
 local expect = tonumber(os.getenv("BENCH_EXPECT") or "200")
+local expect_location = os.getenv("BENCH_EXPECT_LOCATION") or ""
+local expect_text = os.getenv("BENCH_EXPECT_TEXT") or ""
 local threads = {}
 local thread_count = 0
 
@@ -23,6 +35,15 @@ local function read_lines(name)
   return lines
 end
 
+-- "a{item}b" -> "a", "b" (nil, nil without a placeholder): concatenation per request.
+local function split(template)
+  local first, last = string.find(template, "{item}", 1, true)
+  if first == nil then
+    return nil, nil
+  end
+  return string.sub(template, 1, first - 1), string.sub(template, last + 1)
+end
+
 function setup(thread)
   thread:set("thread_index", thread_count)
   thread_count = thread_count + 1
@@ -31,38 +52,45 @@ end
 
 function init(args)
   unexpected = 0
-  counter = 0
-  headers = { ["Cookie"] = cookie ~= "" and cookie or nil }
-  if mode ~= "get" then
-    items = read_lines(os.getenv("BENCH_LIST"))
+  headers = {}
+  if cookie ~= "" then
+    headers["Cookie"] = cookie
+  end
+  if content_type ~= "" then
+    headers["Content-Type"] = content_type
+  end
+  if list ~= "" then
+    items = read_lines(list)
     stride = tonumber(os.getenv("BENCH_THREADS") or "1")
     position = tonumber(os.getenv("BENCH_OFFSET") or "0") + thread_index
-  end
-  if mode == "login" then
-    headers["Content-Type"] = "application/x-www-form-urlencoded"
-    csrf = os.getenv("BENCH_CSRF")
-  elseif mode == "confirm" then
-    headers["Content-Type"] = "application/json"
+    path_head, path_tail = split(path)
+    body_head, body_tail = split(body)
   end
 end
 
 function request()
-  if mode == "login" then
-    local email = items[(counter % #items) + 1]
-    counter = counter + 1
-    local body = "csrf_token=" .. csrf .. "&next=&email=" .. email
-    return wrk.format(method, path, headers, body)
-  elseif mode == "confirm" then
-    -- Past the end of the list the server answers 400: counted as unexpected.
-    local token = items[position + 1] or "exhausted"
-    position = position + stride
-    return wrk.format(method, path, headers, '{"token": "' .. token .. '"}')
+  if items == nil then
+    return wrk.format(method, path, headers, body ~= "" and body or nil)
   end
-  return wrk.format(method, path, headers)
+  local item
+  if spend then
+    item = items[position + 1] or "exhausted"
+  else
+    item = items[(position % #items) + 1]
+  end
+  position = position + stride
+  local this_path = path_head and (path_head .. item .. path_tail) or path
+  local this_body = body_head and (body_head .. item .. body_tail) or body
+  return wrk.format(method, this_path, headers, this_body ~= "" and this_body or nil)
 end
 
 function response(status, headers, body)
   if status ~= expect then
+    unexpected = unexpected + 1
+  elseif expect_location ~= ""
+      and not string.find(headers["Location"] or "", expect_location, 1, true) then
+    unexpected = unexpected + 1
+  elseif expect_text ~= "" and not string.find(body or "", expect_text, 1, true) then
     unexpected = unexpected + 1
   end
 end

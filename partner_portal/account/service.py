@@ -67,6 +67,7 @@ class ActivityView:
 
 def active_sessions(partner: Partner, current_sid: str | None) -> list[SessionView]:
     """Return the partner's unexpired sessions, the current one first."""
+    current = _store_key(current_sid)
     rows = db.session.scalars(
         select(PartnerSession)
         .where(PartnerSession.partner_id == partner.id, PartnerSession.expiry > clock.now())
@@ -79,11 +80,16 @@ def active_sessions(partner: Partner, current_sid: str | None) -> list[SessionVi
             last_seen=row.last_seen_at,
             ip_address=row.ip_address,
             device=devices.describe(row.user_agent),
-            is_current=row.session_id == current_sid,
+            is_current=row.session_hash == current,
         )
         for row in rows
     ]
     return sorted(views, key=lambda view: not view.is_current)
+
+
+def _store_key(sid: str | None) -> str | None:
+    # Rows hold the hash of their session id, never the id: compare hashes.
+    return sessions.store_key(sid) if sid else None
 
 
 def describe_activity(event: AuditEvent) -> str:
@@ -127,7 +133,7 @@ def end_session(
             PartnerSession.partner_id == partner.id,
         )
     )
-    if row is None or row.session_id == current_sid:
+    if row is None or row.session_hash == _store_key(current_sid):
         return False
     record(
         "partner.session.ended",

@@ -60,7 +60,10 @@ def request_login() -> Response | tuple[Response, int]:
     redirect_to = json_body().get("redirectTo")
     try:
         service.request_login_link(
-            raw_email, requester(), safe_next(redirect_to if isinstance(redirect_to, str) else None)
+            raw_email,
+            requester(),
+            safe_next(redirect_to if isinstance(redirect_to, str) else None),
+            device=sessions.device_claim(session),
         )
     except tokens.RateLimited as throttled:
         return too_many(throttled.retry_after)
@@ -69,7 +72,7 @@ def request_login() -> Response | tuple[Response, int]:
 
 def too_many(wait: timedelta) -> tuple[Response, int]:
     """Answer 429 with the throttling sentence and ``Retry-After``."""
-    response, status_code = error(messages.too_many_requests(wait), 429)
+    response, status_code = error(messages.try_again_in(wait), 429)
     response.headers["Retry-After"] = retry_after_header(wait)
     return response, status_code
 

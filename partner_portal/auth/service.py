@@ -13,8 +13,9 @@ from ..extensions import db, run
 from ..models import MagicLinkToken, Partner
 from ..partners import canonical_email, standing
 from ..security import limits, tokens
-from ..security.audit import Requester, Severity, record, record_link_failure
+from ..security.audit import Requester, Severity, record, record_link_failure, record_refusal
 from ..security.purposes import Purpose
+from ..security.sessions import DeviceClaim
 
 
 def login_lifetime():  # noqa: ANN201 - timedelta
@@ -23,7 +24,11 @@ def login_lifetime():  # noqa: ANN201 - timedelta
 
 
 def request_login_link(
-    raw_email: str, requester: Requester, next_path: str | None, request_id: str | None = None
+    raw_email: str,
+    requester: Requester,
+    next_path: str | None,
+    request_id: str | None = None,
+    device: DeviceClaim | None = None,
 ) -> None:
     """Queue a sign-in link for an address; say nothing about whether it is registered.
 
@@ -33,6 +38,8 @@ def request_login_link(
     tells them apart. The worker sends only to active partners. Unknown and
     inactive requests are flagged in the audit log, which the requester never
     sees. ``request_id`` ties the email's one-time code to the asking browser.
+    ``device`` is what the browser's device cookie claims: a browser the
+    partner signed in with has its own budget for their address.
 
     Raises :class:`tokens.RateLimited` when the address or the IP has asked
     too often; the refusal is audited and nothing is queued.
@@ -40,7 +47,10 @@ def request_login_link(
     email = canonical_email(raw_email)
     partner = standing(email)
     is_known = partner is not None and partner.is_active
-    throttled = limits.hit_link_request(email, requester.ip_address)
+    # No statement depends on the device: a cookie naming this partner only
+    # changes which counter the same upsert moves.
+    known_device = device.for_identity(partner.id if partner else None) if device else None
+    throttled = limits.hit_link_request(email, requester.ip_address, known_device)
     if throttled is not None:
         record_throttled(
             throttled, requester, partner_id=partner.id if partner else None, email=email
@@ -79,18 +89,10 @@ def record_throttled(
 ) -> None:
     """Audit (and commit) a refused request: a warning, since it may be an attack in progress.
 
-    Every refusal is recorded, not only the first: the trail must show who was
-    targeted, from where and how hard. A flood large enough for these rows to
-    matter has to be stopped before it reaches the portal (see SECURITY.md).
+    The first refusal of a window is a row; later ones count on it (see
+    ``audit.record_refusal``), so a flood cannot grow the audit table.
     """
-    record(
-        action,
-        requester,
-        severity=Severity.WARNING,
-        partner_id=partner_id,
-        email=email,
-        details={"limit": throttled.limit, "retry_after": throttled.retry_after_seconds},
-    )
+    record_refusal(action, requester, throttled, partner_id=partner_id, email=email)
     db.session.commit()
 
 

@@ -56,7 +56,11 @@ def login() -> Response | tuple[str, int] | str:
         request_id = secrets.token_urlsafe(16)
         try:
             service.request_login_link(
-                form.email.data, requester(), safe_next(form.next.data), request_id
+                form.email.data,
+                requester(),
+                safe_next(form.next.data),
+                request_id,
+                device=sessions.device_claim(session),
             )
         except tokens.RateLimited as throttled:
             return too_many_requests(throttled.retry_after, "auth/login.html", form=form)

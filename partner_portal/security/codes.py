@@ -44,18 +44,31 @@ def is_well_formed(typed: str) -> bool:
     return len(code) == LENGTH and all(ch in ALPHABET for ch in code)
 
 
-def _key() -> bytes:
-    secret = current_app.secret_key or ""
+def _key(secret: str | bytes) -> bytes:
     raw = secret.encode("utf-8") if isinstance(secret, str) else secret
     return hmac.new(raw, _KEY_LABEL, hashlib.sha256).digest()
 
 
+def _digest(key: bytes, code: str, request_id: str) -> str:
+    message = f"{request_id}\n{normalize(code)}".encode("utf-8", "replace")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
 def digest(code: str, request_id: str) -> str:
     """Return the keyed hash under which ``code`` for ``request_id`` is stored."""
-    message = f"{request_id}\n{normalize(code)}".encode("utf-8", "replace")
-    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+    return _digest(_key(current_app.secret_key or ""), code, request_id)
 
 
 def matches(typed: str, request_id: str, stored: str) -> bool:
-    """Return whether ``typed`` is the code stored as ``stored``, in constant time."""
-    return hmac.compare_digest(digest(typed, request_id), stored)
+    """Return whether ``typed`` is the code stored as ``stored``, in constant time.
+
+    Codes minted just before a key rotation still work: ``SECRET_KEY_FALLBACKS``
+    are tried after ``SECRET_KEY``.
+    """
+    secrets_in_use = [current_app.secret_key or "", *current_app.config["SECRET_KEY_FALLBACKS"]]
+    # Every key is tried (no early exit), so the time taken says nothing.
+    results = [
+        hmac.compare_digest(_digest(_key(secret), typed, request_id), stored)
+        for secret in secrets_in_use
+    ]
+    return any(results)

@@ -47,7 +47,8 @@ def init_app(app: Flask) -> None:
 
 
 def _passwords() -> Passwords:
-    return current_app.extensions["passwords"]
+    passwords: Passwords = current_app.extensions["passwords"]
+    return passwords
 
 
 def check_strength(password: str) -> None:

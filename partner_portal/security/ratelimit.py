@@ -7,24 +7,39 @@ window. ``hit`` is a single ``INSERT ... ON CONFLICT DO UPDATE`` (SQLite and
 PostgreSQL both have it), so concurrent hits are never lost. Like the audit
 log, changes join the caller's transaction.
 
-Usage, as in warehouse::
+Count first, then decide on the count the upsert returned: of any number of
+simultaneous attempts, exactly ``limit`` see a count within the limit (a
+``test`` before the attempt and a ``hit`` after it would let every attempt in
+flight through)::
 
-    if not limiter.test(key):
-        wait = limiter.resets_in(key)
-        ...refuse...
-    if attempt_failed:
-        limiter.hit(key)
-    else:
-        limiter.clear(key)
+    if limiter.hit(key) > limiter.limit:
+        ...refuse (limiter.resets_in(key))...
+    if attempt_succeeded:
+        limiter.refund(key)   # or limiter.clear(key)
+
+Every limiter of the portal is declared in one registry, :mod:`.limits`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import Insert, Row, Select, and_, bindparam, case, delete, select
+from sqlalchemy import (
+    CursorResult,
+    Insert,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock
@@ -45,21 +60,30 @@ class RateLimiter:
     def _key(self, key: str) -> str:
         return (key or "")[:KEY_MAX]
 
-    def _row(self, key: str) -> Row | None:
-        return run(_row_statement(), {"key_type": self.name, "key": self._key(key)}).first()
+    def _row(self, key: str) -> Row[int, datetime] | None:
+        row = run(_row_statement(), {"key_type": self.name, "key": self._key(key)}).first()
+        return cast("Row[int, datetime] | None", row)
+
+    def current_window(self, key: str) -> Window | None:
+        """Return ``key``'s current window (its count and start), or None if it has none."""
+        row = self._row(key)
+        if row is None:
+            return None
+        count, started_at = row
+        if started_at <= clock.now() - self.window:
+            return None
+        return Window(count=count, started_at=started_at)
 
     def test(self, key: str) -> bool:
         """Return whether ``key`` may have another go (it has hits left in its window)."""
-        row = self._row(key)
-        if row is None or row.window_start <= clock.now() - self.window:
-            return True
-        return row.count < self.limit
+        current = self.current_window(key)
+        return current is None or current.count < self.limit
 
     def hit(self, key: str) -> int:
         """Count one hit for ``key`` (a new window if the last is over); return the count."""
         now = clock.now()
         dialect = db.session.get_bind().dialect.name
-        return run(
+        result = run(
             _hit_statement(dialect),
             {
                 "key_type": self.name,
@@ -67,7 +91,22 @@ class RateLimiter:
                 "now": now,
                 "window_over_at": now - self.window,
             },
-        ).scalar_one()
+        )
+        return int(result.scalar_one())
+
+    def refund(self, key: str) -> None:
+        """Take back one hit of ``key`` in its current window (a counted attempt that succeeded)."""
+        table = _table()
+        db.session.execute(
+            update(table)
+            .where(
+                table.c.key_type == self.name,
+                table.c.key == self._key(key),
+                table.c.count > 0,
+                table.c.window_start > clock.now() - self.window,
+            )
+            .values(count=table.c.count - 1)
+        )
 
     def clear(self, key: str) -> None:
         """Forget every hit of ``key`` (after a success, say)."""
@@ -79,10 +118,10 @@ class RateLimiter:
 
     def resets_in(self, key: str) -> timedelta | None:
         """Return how long until ``key`` may try again, or None if it may now."""
-        row = self._row(key)
-        if row is None or row.count < self.limit:
+        current = self.current_window(key)
+        if current is None or current.count < self.limit:
             return None
-        remaining = row.window_start + self.window - clock.now()
+        remaining = current.started_at + self.window - clock.now()
         return remaining if remaining > timedelta(0) else None
 
     def prune(self) -> int:
@@ -95,15 +134,27 @@ class RateLimiter:
                 )
             )
         )
-        return result.rowcount
+        return int(cast("CursorResult[Any]", result).rowcount)
+
+
+@dataclass(frozen=True)
+class Window:
+    """How many hits a key has had in its current window, and when that window began."""
+
+    count: int
+    started_at: datetime
 
 
 # The two statements every request for a link runs, built once (with bound
 # parameters) rather than on every call.
 
 
+def _table() -> Table:
+    return cast("Table", RateLimit.__table__)
+
+
 @cache
-def _row_statement() -> Select:
+def _row_statement() -> Select[int, datetime]:
     table = RateLimit.__table__
     return select(table.c.count, table.c.window_start).where(
         table.c.key_type == bindparam("key_type"), table.c.key == bindparam("key")
@@ -112,7 +163,7 @@ def _row_statement() -> Select:
 
 @cache
 def _hit_statement(dialect: str) -> Insert:
-    table = RateLimit.__table__
+    table = _table()
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(
         key_type=bindparam("key_type"), key=bindparam("key"), count=1, window_start=bindparam("now")

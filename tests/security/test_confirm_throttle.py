@@ -53,7 +53,7 @@ def test_after_100_failures_even_a_good_link_is_refused_from_that_ip(app, client
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "3600"
     assert response.headers["Referrer-Policy"] == "no-referrer"
-    assert flashes(response) == [messages.too_many_requests(HOUR)]
+    assert flashes(response) == [messages.try_again_in(HOUR)]
     with app.app_context():
         (throttled,) = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "partner.login.throttled")
@@ -89,7 +89,7 @@ def test_wrong_codes_count_as_failures(app, client, smtp):
         assert field_errors(enter_code(client, "2222-2222")) == [messages.CODE_INVALID]
     response = enter_code(client, code)  # right, but the IP is over its limit
     assert response.status_code == 429
-    assert flashes(response) == [messages.too_many_requests(HOUR)]
+    assert flashes(response) == [messages.try_again_in(HOUR)]
     assert client.get_cookie("partner.sid") is None
 
 

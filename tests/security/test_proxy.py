@@ -46,6 +46,8 @@ def test_with_no_trusted_proxy_a_forged_header_changes_nothing(app, smtp):
 
 def test_the_count_is_read_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("TRUSTED_PROXY_COUNT", "2")
+    # Behind a proxy the public development key is refused (test_development_defaults.py).
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
     monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path))
     assert create_app({"TESTING": True}).config["TRUSTED_PROXY_COUNT"] == 2
 

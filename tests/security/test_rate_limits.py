@@ -30,7 +30,7 @@ from ..helpers import (
     token_from,
 )
 
-HOUR_WAIT = messages.too_many_requests(timedelta(hours=1))
+HOUR_WAIT = messages.try_again_in(timedelta(hours=1))
 
 
 def outbox_count(app) -> int:
@@ -72,7 +72,7 @@ def test_a_sixth_request_for_one_address_within_the_hour_is_refused(app, smtp, c
 
     clock.advance(minutes=45)
     response = request_link(from_ip(app, "198.51.100.98"), "alice@acme.example")
-    assert flashes(response) == [messages.too_many_requests(timedelta(minutes=15))]
+    assert flashes(response) == [messages.try_again_in(timedelta(minutes=15))]
     clock.advance(minutes=15)
     response = request_link(from_ip(app, "198.51.100.97"), "alice@acme.example")
     assert response.location == "/partner/login/sent"
@@ -155,13 +155,14 @@ def test_throttled_requests_are_audited_as_warnings_and_queue_nothing(app, smtp)
     partner_id = add_partner(app, "alice@acme.example")
     for i in range(7):
         request_link(from_ip(app, f"198.51.100.{i}"), "alice@acme.example")
-    events = audit(app, "partner.login.throttled")
-    assert len(events) == 2
-    assert {event.severity for event in events} == {"warning"}
-    assert events[0].email == "alice@acme.example"
-    assert events[0].partner_id == partner_id
-    assert events[0].ip_address == "198.51.100.5"
-    assert events[0].details["limit"] == "email"
+    # Two refusals of one window: one row, counted twice (test_audit_retention.py).
+    (event,) = audit(app, "partner.login.throttled")
+    assert event.occurrences == 2
+    assert event.severity == "warning"
+    assert event.email == "alice@acme.example"
+    assert event.partner_id == partner_id
+    assert event.ip_address == "198.51.100.5"
+    assert event.details["limit"] == "email"
     assert len(audit(app, "partner.login.requested")) == 5
     assert outbox_count(app) == 5
 
@@ -230,13 +231,13 @@ def test_the_api_answers_429_with_retry_after(app, client, smtp):
 
 
 def test_the_message_counts_whole_minutes_rounding_up():
-    assert messages.too_many_requests(timedelta(minutes=60)) == (
+    assert messages.try_again_in(timedelta(minutes=60)) == (
         "Too many requests. Try again in 60 minutes."
     )
-    assert messages.too_many_requests(timedelta(seconds=61)) == (
+    assert messages.try_again_in(timedelta(seconds=61)) == (
         "Too many requests. Try again in 2 minutes."
     )
-    assert messages.too_many_requests(timedelta(seconds=5)) == (
+    assert messages.try_again_in(timedelta(seconds=5)) == (
         "Too many requests. Try again in 1 minute."
     )
 
@@ -259,7 +260,57 @@ def test_expired_counters_are_pruned_by_the_command(app, runner, smtp, clock):
     clock.advance(minutes=31)
     result = runner.invoke(args=["security", "prune-limits"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "Removed 6 expired rate-limit counters."
+    assert result.output.strip() == "Removed 6 rate-limit counters of windows that have ended."
     with app.app_context():
         keys = sorted(db.session.scalars(select(RateLimit.key)))
     assert keys == ["198.51.100.50", "late@acme.example"]
+
+
+# -- IPv6 and the staff reset (issue 10, finding 11) ------------------------------
+
+
+def test_an_ipv6_subscriber_cannot_take_a_fresh_budget_from_every_address(app, smtp):
+    """One subscriber holds a whole /64: 2^64 addresses, one limit."""
+    for i in range(1, 21):
+        response = request_link(from_ip(app, f"2001:db8:1:2::{i:x}"), f"p{i}@acme.example")
+        assert response.status_code == 303
+    refused = request_link(from_ip(app, "2001:db8:1:2:ffff:ffff:ffff:ffff"), "q@acme.example")
+    assert refused.status_code == 429
+    # The next /64 is someone else.
+    assert request_link(from_ip(app, "2001:db8:1:3::1"), "q@acme.example").status_code == 303
+
+
+def test_an_ipv4_mapped_address_counts_as_its_ipv4_address(app, smtp):
+    app.config["RATE_LIMIT_PER_IP"] = 2
+    assert request_link(from_ip(app, "198.51.100.7"), "a@acme.example").status_code == 303
+    assert request_link(from_ip(app, "::ffff:198.51.100.7"), "b@acme.example").status_code == 303
+    assert request_link(from_ip(app, "198.51.100.7"), "c@acme.example").status_code == 429
+
+
+def test_the_per_ip_keys(app):
+    from partner_portal.security.limits import client_key
+
+    assert client_key("198.51.100.7") == "198.51.100.7"
+    assert client_key("::ffff:198.51.100.7") == "198.51.100.7"
+    assert client_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd") == "2001:db8:1:2::/64"
+    assert client_key("2001:DB8:1:2::1") == "2001:db8:1:2::/64"
+    assert client_key(None) == "unknown"
+
+
+def test_a_staff_reset_sprayer_over_its_ip_limit_does_not_count_the_address(app, smtp):
+    """Check the IP first: an IP already refused must not use up a real admin's resets."""
+    from ..helpers import ADMIN_EMAIL, add_admin
+
+    add_admin(app)
+    sprayer = from_ip(app, "203.0.113.66")
+    for i in range(20):
+        submit(
+            sprayer, "/admin/password-reset", "/admin/password-reset", {"email": f"x{i}@e.example"}
+        )
+    for _ in range(10):  # refused by the IP limit: the admin's address is not counted
+        submit(sprayer, "/admin/password-reset", "/admin/password-reset", {"email": ADMIN_EMAIL})
+
+    admin = from_ip(app, "192.0.2.10")
+    submit(admin, "/admin/password-reset", "/admin/password-reset", {"email": ADMIN_EMAIL})
+    (message,) = smtp.wait_for(1)
+    assert message["To"] == ADMIN_EMAIL

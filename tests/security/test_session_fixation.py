@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from partner_portal.extensions import db
 from partner_portal.models import PartnerSession
+from partner_portal.security.sessions import store_key
 
 from ..helpers import (
     add_partner,
@@ -29,8 +30,9 @@ from ..helpers import (
 
 
 def stored_ids(app) -> list[str]:
+    """Return the stored sessions, as the store keys them: the hash of each id."""
     with app.app_context():
-        return list(db.session.scalars(select(PartnerSession.session_id)))
+        return list(db.session.scalars(select(PartnerSession.session_hash)))
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ def test_a_planted_session_id_is_never_adopted(app, client, smtp, alice, way):
         enter_code(client, code_from(message))
     issued = client.get_cookie("partner.sid").value
     assert issued != planted
-    assert stored_ids(app) == [issued]
+    assert stored_ids(app) == [store_key(issued)]
     # The attacker, holding the planted value, holds nothing.
     attacker = app.test_client()
     attacker.set_cookie("partner.sid", planted)
@@ -66,7 +68,7 @@ def test_an_id_from_an_earlier_session_is_not_revived(app, client, smtp, alice):
     victim.set_cookie("partner.sid", old)  # planted after the attacker signed out
     sign_in(victim, smtp, "alice@acme.example")
     assert victim.get_cookie("partner.sid").value != old
-    assert old not in stored_ids(app)
+    assert store_key(old) not in stored_ids(app)
 
 
 def test_the_attackers_own_pre_session_gives_no_foothold(app, smtp, alice):

@@ -32,6 +32,9 @@ CSV_COLUMNS = [
     "ip_address",
     "user_agent",
     "details",
+    # A refusal repeated in one limit window is one row: how many, and the last one.
+    "occurrences",
+    "last_at",
 ]
 # A spreadsheet runs a cell starting with one of these as a formula
 # (=HYPERLINK(...) exfiltration, DDE); a leading quote makes it text.
@@ -128,6 +131,8 @@ def csv_row(event: AuditEvent) -> list[str]:
             event.ip_address,
             event.user_agent,
             json.dumps(event.details, sort_keys=True) if event.details is not None else "",
+            event.occurrences,
+            event.last_at.isoformat() if event.last_at else "",
         )
     ]
 

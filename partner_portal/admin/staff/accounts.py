@@ -1,9 +1,12 @@
 """Staff accounts behind the views: create, sign in, sign out, reset a password.
 
 Signing in answers the same for an unknown email, an inactive account and a
-wrong password, and spends the same Argon2 time on each. Failures are
-counted per account and per IP address; at 10 in 15 minutes either key is
-refused until its window ends.
+wrong password, and spends the same Argon2 time on each. Attempts are counted
+before the password is checked (``limits.hit_staff_login``): per device for a
+browser the admin has signed in with before (its device cookie), otherwise
+per IP and per account; a right password takes its count back. So guesses
+from anywhere else never lock an admin out of their usual browser, and
+simultaneous guesses never get past a limit.
 """
 
 from __future__ import annotations
@@ -17,16 +20,10 @@ from ... import clock, outbox
 from ...extensions import db
 from ...models import Admin, StaffSession
 from ...partners import InvalidEmail, canonical_email
-from ...security import passwords, sessions, tokens
-from ...security.audit import Requester, Severity, record, record_link_failure
+from ...security import limits, passwords, sessions, tokens
+from ...security.audit import Requester, Severity, record, record_link_failure, record_refusal
 from ...security.purposes import Purpose
-from ...security.ratelimit import RateLimiter
-
-LOGIN_FAILURES_PER_ACCOUNT = RateLimiter("admin.login.account", 10, timedelta(minutes=15))
-LOGIN_FAILURES_PER_IP = RateLimiter("admin.login.ip", 10, timedelta(minutes=15))
-# Reset emails are capped so the form cannot be used to flood a mailbox.
-RESETS_PER_ACCOUNT = RateLimiter("admin.password_reset.account", 5, timedelta(hours=1))
-RESETS_PER_IP = RateLimiter("admin.password_reset.ip", 20, timedelta(hours=1))
+from ...security.sessions import DeviceClaim
 
 
 class AccountError(Exception):
@@ -77,23 +74,34 @@ def _login_key(raw_email: str) -> str:
         return (raw_email or "").strip().lower()
 
 
-def authenticate(raw_email: str, password: str, requester: Requester) -> Admin:
-    """Return the admin whose email and password these are; raise LoginFailed or LoginThrottled."""
-    email = _login_key(raw_email)
-    ip_key = requester.ip_address or "unknown"
-    waits = [
-        limiter.resets_in(key)
-        for limiter, key in ((LOGIN_FAILURES_PER_ACCOUNT, email), (LOGIN_FAILURES_PER_IP, ip_key))
-        if not limiter.test(key)
-    ]
-    if waits:
-        # Checked before any password work: a locked key costs no Argon2 time.
-        wait = max((w for w in waits if w is not None), default=timedelta(minutes=1))
-        _record_failure(email, None, requester, "rate_limited")
-        db.session.commit()
-        raise LoginThrottled(wait)
+def authenticate(
+    raw_email: str, password: str, requester: Requester, device: DeviceClaim | None = None
+) -> Admin:
+    """Return the admin whose email and password these are; raise LoginFailed or LoginThrottled.
 
+    ``device`` is what the browser's device cookie claims; it only decides
+    which counter the attempt is charged to.
+    """
+    email = _login_key(raw_email)
     admin = find_admin(email)
+    known_device = device.for_identity(admin.id if admin else None) if device else None
+    # Counted (and committed) before any password work: of simultaneous
+    # guesses, exactly the limit get an answer, and a refused one costs no
+    # Argon2 time. Committing here also keeps the database's write lock out
+    # of the slow hash.
+    throttled = limits.hit_staff_login(email, requester.ip_address, known_device)
+    if throttled is not None:
+        record_refusal(
+            "admin.login.throttled",
+            requester,
+            throttled,
+            admin_id=admin.id if admin else None,
+            email=email[:320] or None,
+        )
+        db.session.commit()
+        raise LoginThrottled(throttled.retry_after)
+    db.session.commit()
+
     if admin is None or not admin.is_active:
         passwords.spend_verify_time(password)
         is_valid = False
@@ -101,31 +109,37 @@ def authenticate(raw_email: str, password: str, requester: Requester) -> Admin:
         is_valid = passwords.verify_password(admin.password_hash, password)
 
     if not is_valid:
-        LOGIN_FAILURES_PER_ACCOUNT.hit(email)
-        LOGIN_FAILURES_PER_IP.hit(ip_key)
         reason = "unknown_email" if admin is None else "inactive" if not admin.is_active else None
-        _record_failure(email, admin, requester, reason or "wrong_password")
+        _record_failure(email, admin, requester, reason or "wrong_password", known_device)
         db.session.commit()
         raise LoginFailed("wrong email or password")
 
     assert admin is not None
-    LOGIN_FAILURES_PER_ACCOUNT.clear(email)
+    limits.forgive_staff_login(email, requester.ip_address, known_device)
     if passwords.needs_rehash(admin.password_hash):
         admin.password_hash = passwords.hash_password(password)
     admin.last_login_at = clock.now()
-    record("admin.login", requester, admin_id=admin.id, email=admin.email)
+    record(
+        "admin.login",
+        requester,
+        admin_id=admin.id,
+        email=admin.email,
+        details={"known_device": known_device is not None},
+    )
     db.session.commit()
     return admin
 
 
-def _record_failure(email: str, admin: Admin | None, requester: Requester, reason: str) -> None:
+def _record_failure(
+    email: str, admin: Admin | None, requester: Requester, reason: str, known_device: str | None
+) -> None:
     record(
         "admin.login.failed",
         requester,
         severity=Severity.WARNING,
         admin_id=admin.id if admin else None,
         email=email[:320] or None,
-        details={"reason": reason},
+        details={"reason": reason, "known_device": known_device is not None},
     )
 
 
@@ -146,19 +160,17 @@ def request_password_reset(raw_email: str, requester: Requester) -> None:
     Whatever happens, the caller shows the same answer.
     """
     email = canonical_email(raw_email)
-    ip_key = requester.ip_address or "unknown"
     admin = find_admin(email)
-    limited = not RESETS_PER_ACCOUNT.test(email) or not RESETS_PER_IP.test(ip_key)
-    RESETS_PER_ACCOUNT.hit(email)
-    RESETS_PER_IP.hit(ip_key)
-    if limited:
-        record(
-            "admin.password_reset.requested",
+    # The IP first: an IP over its limit never counts the address, so spraying
+    # addresses from one IP cannot lock real accounts out of their resets.
+    throttled = limits.hit_staff_reset(email, requester.ip_address)
+    if throttled is not None:
+        record_refusal(
+            "admin.password_reset.throttled",
             requester,
-            severity=Severity.WARNING,
+            throttled,
             admin_id=admin.id if admin else None,
             email=email,
-            details={"queued": False, "reason": "rate_limited"},
         )
         db.session.commit()
         return
@@ -193,7 +205,7 @@ def reset_password(token_id: int, password: str, requester: Requester) -> Admin:
     # Whoever knew the old password (or holds an old session) is out now.
     ended = sessions.end_all(StaffSession, StaffSession.admin_id, admin.id)
     revoked = tokens.revoke_tokens(admin_id=admin.id, purpose=Purpose.PASSWORD_RESET)
-    LOGIN_FAILURES_PER_ACCOUNT.clear(admin.email)
+    limits.clear_staff_login(admin.email)
     record(
         "admin.password_reset",
         requester,

@@ -42,7 +42,12 @@ def login() -> Response | tuple[str, int] | str:
     form = AdminLoginForm()
     if form.validate_on_submit():
         try:
-            admin = accounts.authenticate(form.email.data, form.password.data, requester())
+            admin = accounts.authenticate(
+                form.email.data,
+                form.password.data,
+                requester(),
+                device=sessions.device_claim(session),
+            )
         except accounts.LoginThrottled as error:
             wait = describe_duration(round_up_to_minute(error.retry_after))
             flash(messages.ADMIN_LOGIN_THROTTLED.format(wait=wait), "error")
