@@ -1,7 +1,7 @@
 """incidents and maintenance
 
 Revision ID: 0010_incidents_maintenance
-Revises: 0006_security
+Revises: 0009_hardening (re-chained after merging main; it was 0006_security)
 Create Date: 2026-11-29 12:45:17.965580
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010_incidents_maintenance'
-down_revision = '0006_security'
+down_revision = '0009_hardening'
 branch_labels = None
 depends_on = None
 
