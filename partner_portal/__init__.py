@@ -42,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_proxy(app)
     register_extensions(app)
     register_sessions(app)
+    register_mail(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -50,8 +51,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_logging(app: Flask) -> None:
     """Redact link tokens from the app's and the servers' access logs."""
+    from .links import TOKEN_PATHS
     from .security import redaction
 
+    redaction.configure(TOKEN_PATHS)
     redaction.install(app.logger.name, "werkzeug", "gunicorn.access", "gunicorn.error")
 
 
@@ -120,13 +123,28 @@ def register_sessions(app: Flask) -> None:
         app.config["WTF_CSRF_SECRET_KEY"] = list(cookies.signing_keys(app))
 
 
+def register_mail(app: Flask) -> None:
+    """Choose where mail goes, and register every kind of email the outbox delivers."""
+    from . import links, outbox
+    from .mail import transport
+
+    development_sink = None
+    if not app.config["IS_PRODUCTION"]:
+        # The development package is chosen here, at start: no production
+        # module imports it.
+        from .dev import mailbox
+
+        development_sink = mailbox.store
+    transport.init_app(app, development_sink)
+    outbox.init_app(app, links.COMPOSERS)
+
+
 def register_blueprints(app: Flask) -> None:
     """Mount each feature."""
-    from . import account, admin, api, auth, health, messages, portal, web
-    from .auth import signup
+    from . import account, admin, api, auth, health, links, messages, portal, web
     from .dev import views as dev_views
-    from .email import describe_duration
     from .formatting import render as render_markdown
+    from .messages import describe_duration
     from .portal.markup import history_bar, status_badge
     from .status import PARTIAL_OUTAGE_WEIGHT, format_duration, format_uptime
 
@@ -134,7 +152,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(api.bp)
-    app.register_blueprint(signup.bp)
+    links.init_app(app)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     health.init_app(app)

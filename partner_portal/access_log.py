@@ -10,7 +10,8 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from .security.redaction import add_to, redact
+from .links import TOKEN_PATHS
+from .security.redaction import add_to, configure, redact
 
 scrub = redact  # the name the gunicorn tests use
 
@@ -21,6 +22,8 @@ class TokenScrubbingLogger(Logger):
     """Gunicorn's logger, with tokens redacted from the access and error logs."""
 
     def setup(self, cfg: Any) -> None:
+        """Set gunicorn's logs up, each with the filter that redacts the registry's token paths."""
         super().setup(cfg)
+        configure(TOKEN_PATHS)
         for log in (self.error_log, self.access_log):
             add_to(log)

@@ -19,7 +19,7 @@ from . import clock, outbox
 from .extensions import db
 from .models import MagicLinkToken, Partner
 from .security import tokens
-from .security.audit import Requester, record, record_link_failure
+from .security.audit import Requester, record
 from .security.purposes import Purpose
 
 
@@ -65,16 +65,17 @@ def invite(partner: Partner, requester: Requester, admin_id: int | None) -> None
     db.session.commit()
 
 
-def accept(token_id: int, requester: Requester) -> Partner:
+def accept(ref: tokens.LinkRef, requester: Requester) -> Partner:
     """Redeem an invitation once: activate the partner and audit ``partner.signup``, uncommitted.
 
     As with a sign-in link, the caller starts the session and the session
     store commits these writes with the new session row: the invitation is
-    spent and the partner active if and only if they are signed in.
+    spent and the partner active if and only if they are signed in. A deleted
+    account is never brought back (the redeeming UPDATE refuses it too).
     """
-    token = tokens.redeem_token(token_id, Purpose.SIGNUP)
+    token = tokens.redeem_token(ref, Purpose.SIGNUP)
     partner = token.partner
-    if partner is None:
+    if partner is None or partner.deleted_at is not None:
         raise tokens.UserNotFound(token)
     was_active = partner.is_active
     partner.is_active = True
@@ -87,10 +88,3 @@ def accept(token_id: int, requester: Requester) -> Partner:
         details={"token_id": token.id, "was_active": was_active},
     )
     return partner
-
-
-def record_failed(error: tokens.MagicLinkError, requester: Requester) -> None:
-    """Audit an invitation link that could not be used, naming the token's id, never the token."""
-    db.session.rollback()
-    record_link_failure("partner.signup.failed", error, requester)
-    db.session.commit()

@@ -20,6 +20,7 @@ LINK_EXPIRED = "That sign-in link has expired. Request a new one below."
 LINK_USED = "That sign-in link has already been used. Request a new one below."
 LINK_REVOKED = "That sign-in link has been cancelled. Request a new one below."
 LINK_NO_PENDING = "Open the sign-in link from your email to continue."
+LINK_FRESH_OFFER = "Send me a fresh sign-in link"
 CODE_REQUIRED = "Enter the code from the email."
 CODE_INVALID = (
     "That code is not valid. Check the latest email, or open its link instead. "
@@ -56,6 +57,14 @@ ACCOUNT_DELETED = "Your account has been deleted. Thank you for using the portal
 ACCOUNT_LINK_INVALID = "That link is not valid, has expired or has already been used."
 ACCOUNT_LINK_NO_PENDING = "Open the link in the email to continue."
 ACCOUNT_LINK_SIGN_IN_FIRST = "Sign in first, then open the link in the email again."
+EMAIL_CHANGE_CANCEL_INVALID = (
+    "That link is not valid, has expired or has already been used. If your sign-in address "
+    "was changed without you, tell your contact at the company."
+)
+EMAIL_CHANGE_CANCELLED = (
+    "The change of your sign-in address is cancelled and every session of your account is "
+    "signed out. Sign in again with this address."
+)
 
 API_INVALID_EMAIL = "Invalid email address"
 API_AUTH_REQUIRED = "Partner authentication required"
@@ -186,6 +195,15 @@ IMPORT_NO_FILE = "Choose a CSV file to upload."
 
 OUTBOX_RETRIED = "The email to {email} is queued again and will be sent in a moment."
 OUTBOX_NOT_RETRIABLE = "Only failed or dropped emails can be retried."
+
+
+def describe_duration(duration: timedelta) -> str:
+    """Return a duration in words: '15 minutes', '1 hour', '24 hours'."""
+    minutes = int(duration.total_seconds() // 60)
+    if minutes % 60 == 0 and minutes >= 60:
+        hours = minutes // 60
+        return f"{hours} hour" + ("s" if hours != 1 else "")
+    return f"{minutes} minute" + ("s" if minutes != 1 else "")
 
 
 def try_again_in(wait: timedelta) -> str:

@@ -32,19 +32,38 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_mail import BadHeaderError
 from sqlalchemy import Insert, and_, func, insert, or_, select, update
 
 from . import clock
 from .actors import Actor, record_action
-from .email import COMPOSERS, Composed, send
 from .extensions import changed_rows, db, run, unit_of_work
+from .mail.transport import Composed, send
 from .models import MagicLinkToken, OutboxJob, OutboxStatus
 from .security.audit import Requester, Severity, record
 
 WORKER = Requester(ip_address=None, user_agent="mail worker")
 ERROR_MAX = 500
+COMPOSERS = "portal.outbox_composers"
+
+Composer = Callable[[OutboxJob], Composed | None]
+
+
+def init_app(app: Flask, composers: dict[str, Composer]) -> None:
+    """Register every kind of job and the function that composes its message.
+
+    Given at start (by ``create_app``, from the link registry), so this
+    module, which every request that queues mail imports, depends on no
+    particular email.
+    """
+    app.extensions[COMPOSERS] = dict(composers)
+
+
+def composers() -> dict[str, Composer]:
+    """Return the composers registered for the current app."""
+    registered: dict[str, Composer] = current_app.extensions[COMPOSERS]
+    return registered
 
 
 @dataclass(frozen=True)
@@ -71,7 +90,7 @@ def enqueue(
     One prepared INSERT, not the ORM's unit of work: it runs on every request
     for a link.
     """
-    if kind not in COMPOSERS:
+    if kind not in composers():
         raise ValueError(f"unknown email kind {kind!r}")
     now = clock.now()
     return run(
@@ -181,7 +200,7 @@ def deliver(job_id: int) -> OutboxStatus:
     """Compose and send one claimed job, then record how it went."""
     job = db.session.get(OutboxJob, job_id)
     assert job is not None
-    composer: Callable[[OutboxJob], Composed | None] | None = COMPOSERS.get(job.kind)
+    composer = composers().get(job.kind)
     if composer is None:
         return _fail(job, Failure(False, None, f"unknown kind {job.kind}"), None)
     composed = composer(job)

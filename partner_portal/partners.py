@@ -27,6 +27,7 @@ from .models import (
     AccessGrant,
     MagicLinkToken,
     OutboxJob,
+    OutboxStatus,
     Partner,
     PartnerSession,
     StatusPage,
@@ -198,6 +199,18 @@ def end_access(partner: Partner) -> tuple[int, int]:
     partner.is_active = False
     ended = sessions.end_all(PartnerSession, PartnerSession.partner_id, partner.id)
     revoked = tokens.revoke_tokens(partner_id=partner.id)
+    # An invitation still waiting in the outbox would otherwise mint a signup
+    # link after this, and accepting it would make the partner active again.
+    changed_rows(
+        update(OutboxJob)
+        .where(
+            OutboxJob.partner_id == partner.id,
+            OutboxJob.kind == "invitation",
+            OutboxJob.status.in_([OutboxStatus.QUEUED, OutboxStatus.SENDING]),
+        )
+        .values(status=OutboxStatus.SKIPPED, finished_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
     return ended, revoked
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import (
@@ -20,11 +20,14 @@ from flask import (
 )
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import BaseConverter
+from werkzeug.wrappers import Response as BaseResponse
 
 from . import messages
+from .security import redaction
 from .security.audit import Requester
 
 MAX_NEXT_LENGTH = 512
+AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
 # Where the staff console lives: its own session realm (cookie, table) and its own pages.
 ADMIN_PREFIX = "/admin"
 
@@ -77,7 +80,10 @@ def safe_next(target: str | None) -> str | None:
 
     Stops open redirects: absolute URLs, scheme-relative ``//host`` and
     ``/\\host`` (which browsers treat as ``//host``), and anything with
-    control characters are all refused.
+    control characters are all refused. So is any path of an emailed link
+    (the link registry's, however encoded): a ``next`` holding someone else's
+    link would land a partner, just signed in, on that link's confirm page
+    (or carry a token through logs and Referer headers).
     """
     if not target or len(target) > MAX_NEXT_LENGTH:
         return None
@@ -87,6 +93,8 @@ def safe_next(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
+        return None
+    if redaction.carries_token(target):
         return None
     return target
 
@@ -104,7 +112,7 @@ def too_many_requests(wait: timedelta, template: str, **context: Any) -> Respons
     return response
 
 
-def no_referrer(response: Response) -> Response:
+def no_referrer(response: AnyResponse) -> AnyResponse:
     """Keep a URL that held a token out of the next page's Referer."""
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -163,7 +163,7 @@ def test_changing_email_takes_a_link_to_the_new_address_and_a_notice_to_the_old(
     assert link_mail["To"] == "alice.martin@acme.example"
     assert "alice.martin@acme.example" in text_of(notice)
     assert "198.51.100.10" in text_of(notice)  # where the request came from
-    assert "verify/" not in text_of(notice)  # the notice carries no link that acts
+    assert "verify/" not in text_of(notice)  # no link that makes the change (only one to cancel it)
     # Nothing has changed yet.
     with app.app_context():
         assert db.session.get(Partner, 1).email == "alice@acme.example"

@@ -32,8 +32,6 @@ PUBLIC = {
     "admin.logout",
     "admin.request_password_reset",
     "admin.password_reset_sent",
-    "admin.open_password_reset",
-    "admin.reset_password",
 }
 IDS = {
     "partner_id": 1,

@@ -125,6 +125,46 @@ def test_logout_ends_the_session(client, smtp, alice):
     assert client.get("/api/partner/auth/me").status_code == 401
 
 
+def test_a_same_origin_fetch_without_a_body_signs_out(client, smtp, alice):
+    """fetch('/api/partner/auth/logout', {method: 'POST', credentials: 'same-origin'})."""
+    api_sign_in(client, smtp)
+    response = client.post(
+        "/api/partner/auth/logout",
+        headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"},
+    )
+    assert response.status_code == 200
+    assert response.json == {"success": True}
+    assert client.get("/api/partner/auth/me").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ],
+)
+def test_a_cross_site_sign_out_without_a_body_stays_refused(client, smtp, alice, headers):
+    api_sign_in(client, smtp)
+    response = client.post("/api/partner/auth/logout", headers=headers)
+    assert response.status_code == 403
+    assert client.get("/api/partner/auth/me").status_code == 200
+
+
+def test_a_sign_out_with_a_non_json_body_is_still_refused(client, smtp, alice):
+    api_sign_in(client, smtp)
+    response = client.post(
+        "/api/partner/auth/logout",
+        data="a=1",
+        content_type="application/x-www-form-urlencoded",
+        headers={"Origin": "http://localhost"},
+    )
+    assert response.status_code == 415
+    assert client.get("/api/partner/auth/me").status_code == 200
+
+
 def test_logout_without_a_session_still_succeeds(client):
     assert client.post("/api/partner/auth/logout", json={}).json == {"success": True}
 

@@ -28,7 +28,7 @@ def mint(app, email: str, *, use: bool = False, revoke: bool = False) -> int:
     with app.app_context():
         minted = tokens.mint_token(email=email, purpose=Purpose.LOGIN, lifetime=LIFETIME)
         if use:
-            tokens.redeem_token(minted.token.id, Purpose.LOGIN)
+            tokens.redeem_token(tokens.LinkRef.of(minted.token), Purpose.LOGIN)
         if revoke:
             minted.token.revoked_at = minted.token.created_at
         db.session.commit()

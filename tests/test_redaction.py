@@ -29,8 +29,24 @@ TOKEN = "hwg0QHEKvrV1GpI3pi_1p6xj7IfYhiuXAmShGVMuG4Y"
         ("GET /partner/verify HTTP/1.1", "GET /partner/verify HTTP/1.1"),
     ],
 )
-def test_redact(line, expected):
+def test_redact(app, line, expected):
     assert redact(line) == expected
+
+
+def test_before_the_registry_is_known_anything_shaped_like_a_token_is_cut(app):
+    """A process that logs before create_app configured the paths fails closed."""
+    from partner_portal.security import redaction
+
+    configured = redaction.token_paths()
+    redaction.configure(())
+    try:
+        line = f"GET /partner/verify/{TOKEN} HTTP/1.1"
+        assert redact(line) == "GET /partner/verify/[redacted] HTTP/1.1"
+        assert redact(f"GET /x/{TOKEN}?a=b") == "GET /x/[redacted]"
+        assert redaction.carries_token(f"/partner/verify/{TOKEN}")
+        assert redact("GET /partner/status/payments-api HTTP/1.1").endswith("HTTP/1.1")
+    finally:
+        redaction.configure(configured)
 
 
 def test_the_werkzeug_access_log_is_redacted(app, caplog):
@@ -79,3 +95,15 @@ def test_every_route_that_carries_a_token_is_redacted(app):
                 assert TOKEN not in redacted
                 assert TOKEN.upper() not in redacted
                 assert "[redacted]" in redacted, (rule.rule, redacted)
+
+
+def test_every_token_route_is_a_kind_of_the_link_registry(app):
+    """Routes carrying a token are made from links.KINDS only, so redaction and next know them."""
+    from partner_portal.links import TOKEN_PATHS
+    from partner_portal.security import redaction
+
+    routes = {
+        rule.rule.split("<")[0] for rule in app.url_map.iter_rules() if "token" in rule.arguments
+    }
+    assert routes == set(TOKEN_PATHS)
+    assert set(redaction.token_paths()) == set(TOKEN_PATHS)

@@ -93,8 +93,10 @@ def test_a_used_link_cannot_be_used_again(app, client, link):
     assert response.location == "/partner/login"
     page = other.get("/partner/login")
     assert flashes(page) == [messages.LINK_USED]
-    # One click to a fresh link: the address is filled in, nothing is sent by itself.
-    assert soup(page).find("input", attrs={"name": "email"})["value"] == "alice@acme.example"
+    # One click to a fresh link, without showing whose the dead link was.
+    assert "alice@acme.example" not in page.get_data(as_text=True)
+    assert not soup(page).find("input", attrs={"name": "email"}).get("value")
+    assert soup(page).find("form", attrs={"action": "/partner/login/fresh-link"})
     assert failures(app) == ["already_used"]
 
 
@@ -106,9 +108,14 @@ def test_expired_link_offers_a_fresh_one_but_never_sends_it(app, client, link, c
     assert flashes(page) == [messages.LINK_EXPIRED]
     assert len(smtp.delivered()) == 1
     assert failures(app) == ["expired"]
-    resent = client.post("/partner/login", data=form_data(page, "/partner/login"))  # one click
+    # One click: the button sends the dead link's owner a fresh one.
+    resent = client.post(
+        "/partner/login/fresh-link", data=form_data(page, "/partner/login/fresh-link")
+    )
     assert resent.location == "/partner/login/sent"
-    assert len(smtp.wait_for(2)) == 2
+    fresh = smtp.wait_for(2)[-1]
+    assert fresh["To"] == "alice@acme.example"
+    assert token_from(fresh) != link
 
 
 def test_link_expiring_between_opening_and_confirming_is_refused(app, client, link, clock):
@@ -206,7 +213,8 @@ def test_redirect_stored_with_the_link_is_followed_after_sign_in(app, client, sm
 
 def test_only_one_of_many_concurrent_redemptions_wins(app, link):
     """Twenty threads confirm the same link at once on a real SQLite file: one session."""
-    token_id = token_row(app).id
+    row = token_row(app)
+    ref = tokens.LinkRef(row.id, row.token_hash)
     barrier = threading.Barrier(20)
     outcomes: list[str] = []
 
@@ -214,7 +222,7 @@ def test_only_one_of_many_concurrent_redemptions_wins(app, link):
         with app.app_context():
             barrier.wait()
             try:
-                tokens.redeem_token(token_id, Purpose.LOGIN)
+                tokens.redeem_token(ref, Purpose.LOGIN)
                 db.session.commit()
                 outcomes.append("won")
             except tokens.LinkAlreadyUsed:

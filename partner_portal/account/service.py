@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock, devices, messages, outbox, partners
 from ..auth.service import record_throttled
-from ..extensions import db
-from ..models import AuditEvent, MagicLinkToken, Partner, PartnerSession
+from ..extensions import changed_rows, db
+from ..models import AuditEvent, MagicLinkToken, OutboxJob, OutboxStatus, Partner, PartnerSession
 from ..partners import DirectoryError, canonical_email, find_partner
 from ..security import limits, sessions, tokens
 from ..security.audit import Requester, Severity, record
@@ -215,56 +215,26 @@ def request_email_change(partner: Partner, raw_email: str, requester: Requester)
     return new_email
 
 
-def check_account_link(partner: Partner, raw_token: str, purpose: Purpose) -> MagicLinkToken:
-    """Return this partner's usable link of ``purpose`` for ``raw_token``, without spending it."""
-    token = tokens.find_token(raw_token, purpose)
+def pending_link(partner: Partner, ref: tokens.LinkRef, purpose: Purpose) -> MagicLinkToken:
+    """Return the opened (server-side) link if it is still usable and this partner's."""
+    token = tokens.get_usable_token(ref, purpose)
     if token.partner_id != partner.id:
         raise OtherPartnersLink(token)
     return token
-
-
-def pending_link(partner: Partner, token_id: int, purpose: Purpose) -> MagicLinkToken:
-    """Return the pending (server-side) link if it is still usable and this partner's."""
-    token = tokens.get_usable_token(token_id, purpose)
-    if token.partner_id != partner.id:
-        raise OtherPartnersLink(token)
-    return token
-
-
-def record_link_failure(
-    error: tokens.MagicLinkError, requester: Requester, partner: Partner
-) -> None:
-    """Audit an account link that could not be used, and count it against the IP."""
-    db.session.rollback()
-    token = error.token
-    record(
-        "partner.account_link.failed",
-        requester,
-        severity=Severity.WARNING,
-        partner_id=partner.id,
-        email=partner.email,
-        details={
-            "reason": error.reason,
-            "token_id": token.id if token else None,
-            "purpose": token.purpose if token else None,
-        },
-    )
-    limits.count_failure(requester.ip_address)
-    db.session.commit()
 
 
 def confirm_email_change(
-    partner: Partner, token_id: int, current_sid: str | None, requester: Requester
+    partner: Partner, ref: tokens.LinkRef, current_sid: str | None, requester: Requester
 ) -> str:
     """Move the partner to the link's address: end their other sessions and outstanding links.
 
     Raises :class:`tokens.MagicLinkError` (the link cannot be used) or
     :class:`EmailUnavailable` (the address was taken since), changing nothing.
     """
-    new_email = pending_link(partner, token_id, Purpose.EMAIL_LINK).email
+    new_email = pending_link(partner, ref, Purpose.EMAIL_LINK).email
     if find_partner(new_email) is not None:
         raise EmailUnavailable(messages.EMAIL_UNAVAILABLE)
-    token = tokens.redeem_token(token_id, Purpose.EMAIL_LINK)
+    token = tokens.redeem_token(ref, Purpose.EMAIL_LINK)
     old_email = partner.email
     partner.email = token.email
     ended = sessions.end_all(
@@ -303,6 +273,49 @@ def confirm_email_change(
     return partner.email
 
 
+def cancel_email_change(ref: tokens.LinkRef, requester: Requester) -> Partner:
+    """Cancel a pending change of address from the old mailbox ("this was not me").
+
+    Whoever asked for the change may hold the partner's session: the change's
+    links die and every session of the partner ends, in one transaction with
+    the audit event. Raises :class:`tokens.MagicLinkError` when the link
+    cannot be used (a change already made revoked it).
+    """
+    token = tokens.redeem_token(ref, Purpose.EMAIL_CHANGE_CANCEL)
+    partner = token.partner
+    if partner is None:
+        raise tokens.UserNotFound(token)
+    revoked = tokens.revoke_tokens(partner_id=partner.id, purpose=Purpose.EMAIL_LINK)
+    # A change link still waiting in the outbox would be minted after this.
+    unsent = changed_rows(
+        update(OutboxJob)
+        .where(
+            OutboxJob.partner_id == partner.id,
+            OutboxJob.kind == "email_change_link",
+            OutboxJob.status.in_([OutboxStatus.QUEUED, OutboxStatus.SENDING]),
+        )
+        .values(status=OutboxStatus.SKIPPED, finished_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    ended = sessions.end_all(PartnerSession, PartnerSession.partner_id, partner.id)
+    record(
+        "partner.email.change_cancelled",
+        requester,
+        severity=Severity.WARNING,
+        partner_id=partner.id,
+        email=partner.email,
+        details={
+            "token_id": token.id,
+            "new_email": (token.details or {}).get("new_email"),
+            "links_revoked": revoked,
+            "unsent_links_cancelled": unsent,
+            "sessions_ended": ended,
+        },
+    )
+    db.session.commit()
+    return partner
+
+
 def request_deletion(partner: Partner, requester: Requester) -> None:
     """Email the partner a link that confirms deleting the account (limited like any link)."""
     throttled = limits.hit_link_request(partner.email, requester.ip_address)
@@ -326,7 +339,7 @@ def request_deletion(partner: Partner, requester: Requester) -> None:
     db.session.commit()
 
 
-def delete_account(partner: Partner, token_id: int, requester: Requester) -> None:
+def delete_account(partner: Partner, ref: tokens.LinkRef, requester: Requester) -> None:
     """Delete the account behind a confirmed deletion link.
 
     Every session and link of the partner is deleted and their grants go. The
@@ -334,8 +347,8 @@ def delete_account(partner: Partner, token_id: int, requester: Requester) -> Non
     someone else (SQLite reuses the highest deleted id) and the audit trail,
     which keeps the address each event was about, stays attributable.
     """
-    pending_link(partner, token_id, Purpose.ACCOUNT_DELETION)
-    token = tokens.redeem_token(token_id, Purpose.ACCOUNT_DELETION)
+    pending_link(partner, ref, Purpose.ACCOUNT_DELETION)
+    token = tokens.redeem_token(ref, Purpose.ACCOUNT_DELETION)
     email = partner.email
     removed = partners.erase_partner(partner)
     record(

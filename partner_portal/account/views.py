@@ -1,9 +1,8 @@
 """The partner's account page: sessions, sign-in address, deletion, recent activity.
 
-Emailed links (email change, deletion) follow the sign-in link's rules: the
-GET only checks the link (never spends it), keeps its id server-side and
-moves on to a confirmation page; only that page's POST acts, in a session of
-the partner the link was minted for.
+The links these pages email (change of address, deletion, and the "this was
+not me" link to the old address) are kinds in the link registry
+(``links.py``), which opens, confirms and redeems them.
 """
 
 from __future__ import annotations
@@ -13,19 +12,16 @@ from typing import Any
 from flask import Blueprint, current_app, flash, g, redirect, render_template, session, url_for
 from werkzeug.wrappers import Response
 
-from .. import email, messages
+from .. import messages
 from ..auth import service as auth_service
 from ..auth.identity import partner_login_required
 from ..security import sessions, tokens
 from ..security.purposes import Purpose
-from ..web import no_referrer, requester, too_many_requests
+from ..web import requester, too_many_requests
 from . import service
 from .forms import ActionForm, ChangeEmailForm
 
 bp = Blueprint("account", __name__, url_prefix="/partner/account")
-
-PENDING_EMAIL_LINK = "pending_email_link"
-PENDING_DELETION_LINK = "pending_deletion_link"
 
 
 def overview_context(form: ChangeEmailForm | None = None) -> dict[str, Any]:
@@ -116,128 +112,8 @@ def request_deletion() -> Response:
     lifetime = current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.ACCOUNT_DELETION]
     flash(
         messages.DELETION_SENT.format(
-            email=g.partner.email, lifetime=email.describe_duration(lifetime)
+            email=g.partner.email, lifetime=messages.describe_duration(lifetime)
         ),
         "success",
     )
     return back_to_account()
-
-
-def open_account_link(raw_token: str, purpose: Purpose, pending_key: str, confirm: str) -> Response:
-    """Check an emailed account link without spending it; keep its id; go to its confirm page."""
-    if g.partner is None:
-        # No lookup for strangers, and no ?next= that would carry the token around.
-        flash(messages.ACCOUNT_LINK_SIGN_IN_FIRST, "info")
-        return no_referrer(redirect(url_for("auth.login"), 303))
-    try:
-        auth_service.ensure_may_confirm(requester())
-        link = service.check_account_link(g.partner, raw_token, purpose)
-    except tokens.RateLimited as throttled:
-        return no_referrer(
-            too_many_requests(throttled.retry_after, "account/index.html", **overview_context())
-        )
-    except tokens.MagicLinkError as error:
-        return link_failed(error)
-    session[pending_key] = link.id
-    return no_referrer(redirect(url_for(confirm), 303))
-
-
-def link_failed(error: tokens.MagicLinkError) -> Response:
-    """Audit and count the failure, say so plainly, back to the account page."""
-    service.record_link_failure(error, requester(), g.partner)
-    flash(messages.ACCOUNT_LINK_INVALID, "error")
-    return no_referrer(back_to_account())
-
-
-def pending_or_none(key: str, purpose: Purpose, *, pop: bool = False) -> Any:
-    """Return the partner's pending link of ``purpose`` (or raise why it cannot be used)."""
-    token_id = session.pop(key, None) if pop else session.get(key)
-    if token_id is None:
-        return None
-    return service.pending_link(g.partner, token_id, purpose)
-
-
-@bp.get("/email/verify/<token:token>")
-def open_email_link(token: str) -> Response:
-    """Open the link sent to the new address: never acts."""
-    return open_account_link(token, Purpose.EMAIL_LINK, PENDING_EMAIL_LINK, ".confirm_email_page")
-
-
-@bp.get("/email/confirm")
-@partner_login_required
-def confirm_email_page() -> Response | str:
-    """Show the change the pending link makes, with a button to make it."""
-    try:
-        link = pending_or_none(PENDING_EMAIL_LINK, Purpose.EMAIL_LINK)
-    except tokens.MagicLinkError as error:
-        session.pop(PENDING_EMAIL_LINK, None)
-        return link_failed(error)
-    if link is None:
-        flash(messages.ACCOUNT_LINK_NO_PENDING, "info")
-        return back_to_account()
-    return render_template("account/confirm_email.html", form=ActionForm(), new_email=link.email)
-
-
-@bp.post("/email/confirm")
-@partner_login_required
-def confirm_email() -> Response:
-    """Make the change: the partner signs in with the new address from now on."""
-    token_id = session.pop(PENDING_EMAIL_LINK, None)
-    if token_id is None:
-        flash(messages.ACCOUNT_LINK_NO_PENDING, "info")
-        return back_to_account()
-    try:
-        auth_service.ensure_may_confirm(requester())
-        new_email = service.confirm_email_change(g.partner, token_id, session.sid, requester())
-    except tokens.RateLimited as throttled:
-        return too_many_requests(throttled.retry_after, "account/index.html", **overview_context())
-    except service.EmailUnavailable as error:
-        flash(str(error), "error")
-        return back_to_account()
-    except tokens.MagicLinkError as error:
-        return link_failed(error)
-    flash(messages.EMAIL_CHANGED.format(email=new_email), "success")
-    return back_to_account()
-
-
-@bp.get("/delete/verify/<token:token>")
-def open_deletion_link(token: str) -> Response:
-    """Open the deletion link: never acts."""
-    return open_account_link(
-        token, Purpose.ACCOUNT_DELETION, PENDING_DELETION_LINK, ".confirm_deletion_page"
-    )
-
-
-@bp.get("/delete/confirm")
-@partner_login_required
-def confirm_deletion_page() -> Response | str:
-    """Say what deleting the account does, with the button that does it."""
-    try:
-        link = pending_or_none(PENDING_DELETION_LINK, Purpose.ACCOUNT_DELETION)
-    except tokens.MagicLinkError as error:
-        session.pop(PENDING_DELETION_LINK, None)
-        return link_failed(error)
-    if link is None:
-        flash(messages.ACCOUNT_LINK_NO_PENDING, "info")
-        return back_to_account()
-    return render_template("account/confirm_delete.html", form=ActionForm())
-
-
-@bp.post("/delete/confirm")
-@partner_login_required
-def confirm_deletion() -> Response:
-    """Delete the account: every session and link ends, here and everywhere."""
-    token_id = session.pop(PENDING_DELETION_LINK, None)
-    if token_id is None:
-        flash(messages.ACCOUNT_LINK_NO_PENDING, "info")
-        return back_to_account()
-    try:
-        auth_service.ensure_may_confirm(requester())
-        service.delete_account(g.partner, token_id, requester())
-    except tokens.RateLimited as throttled:
-        return too_many_requests(throttled.retry_after, "account/index.html", **overview_context())
-    except tokens.MagicLinkError as error:
-        return link_failed(error)
-    sessions.end(session)
-    flash(messages.ACCOUNT_DELETED, "success")
-    return redirect(url_for("auth.login"), 303)

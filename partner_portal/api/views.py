@@ -1,22 +1,26 @@
 """JSON endpoints with the same semantics as the HTML pages.
 
-CSRF: these POSTs carry no form token. Instead each must be JSON (a
-cross-site page cannot send ``application/json`` without a CORS preflight,
-which we never grant), and a browser's ``Origin``/``Sec-Fetch-Site`` must
-say it came from our own origin. The cookie is SameSite=Lax besides.
+CSRF: these POSTs carry no form token. A browser's ``Origin`` /
+``Sec-Fetch-Site`` must say the request came from our own origin, and each
+POST that carries a body must be JSON (a cross-site page cannot send
+``application/json`` without a CORS preflight, which we never grant). Sign-out
+needs no body, so a same-origin ``fetch()`` without one is accepted there. The
+cookie is SameSite=Lax besides.
+
+The emailed link's landing under ``/api/partner/auth/verify/<token>`` is the
+sign-in link kind's second address (``links.LOGIN``).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, g, jsonify, request, session
+from flask import Blueprint, g, jsonify, request, session
 from werkzeug.wrappers import Response
 
 from .. import clock, messages, visibility
 from ..auth import service
-from ..auth.identity import PARTNER_KEY
-from ..auth.views import begin_confirmation
+from ..auth.identity import begin_partner_session
 from ..extensions import csrf
 from ..partners import InvalidEmail, canonical_email
 from ..security import sessions, tokens
@@ -31,13 +35,21 @@ def error(message: str, status_code: int) -> tuple[Response, int]:
     return jsonify(error=message), status_code
 
 
+# POSTs that take no body: a JSON Content-Type would be a requirement the call does not need.
+BODILESS = {"api.logout"}
+
+
 @bp.before_request
 def refuse_cross_site() -> tuple[Response, int] | None:
     """Refuse state-changing requests that a browser says came from another site."""
     if request.method != "POST":
         return None
+    # Judged by what the browser says about where the request came from,
+    # never by the body: a cross-site form can send no body too.
     if not is_same_origin_request():
         return error(messages.API_CROSS_SITE, 403)
+    if request.endpoint in BODILESS and not request.content_length and not request.mimetype:
+        return None
     if request.mimetype != "application/json":
         return error(messages.API_JSON_REQUIRED, 415)
     return None
@@ -77,31 +89,19 @@ def too_many(wait: timedelta) -> tuple[Response, int]:
     return response, status_code
 
 
-@bp.get("/auth/verify/<token:token>")
-def open_link(token: str) -> Response:
-    """Open an emailed link the scanner-safe way: on to the confirmation page, nothing spent."""
-    return begin_confirmation(token)
-
-
 @bp.post("/auth/verify")
 def redeem_link() -> Response | tuple[Response, int]:
     """Spend a link given in the JSON body and start a session (for API clients)."""
     raw = json_body().get("token")
     try:
-        service.ensure_may_confirm(requester())
+        # Holding the raw token is the binding: its hash goes into the UPDATE.
         link = tokens.find_token(raw if isinstance(raw, str) else "", tokens.Purpose.LOGIN)
-        signed_in = service.confirm_login(link.id, requester())
-    except tokens.RateLimited as throttled:
-        return too_many(throttled.retry_after)
+        signed_in = service.confirm_login(tokens.LinkRef.of(link), requester())
     except tokens.MagicLinkError as failure:
+        # Counted (a POST: the sender's own IP), never a reason to refuse a live link.
         service.record_failed_login(failure, requester())
         return error(messages.API_LINK_INVALID, 400)
-    sessions.begin(
-        session,
-        identity_key=PARTNER_KEY,
-        identity=signed_in.partner_id,
-        lifetime=current_app.config["PARTNER_SESSION_LIFETIME"],
-    )
+    begin_partner_session(signed_in.partner_id)
     return jsonify(success=True, redirectTo=safe_next(signed_in.next_path) or "/partner/dashboard")
 
 

@@ -53,5 +53,9 @@ class ConfirmLinkForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
+class FreshLinkForm(FlaskForm):
+    submit = SubmitField(messages.LINK_FRESH_OFFER)
+
+
 class LogoutForm(FlaskForm):
     submit = SubmitField("Sign out")

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, g, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from .. import messages
@@ -15,6 +15,9 @@ from ..models import Partner
 from ..security import sessions
 
 PARTNER_KEY = "partner_id"
+# After a dead sign-in link: a reference to it (id and hash), so the login page
+# can offer its owner a fresh link without showing whose it was.
+FRESH_LINK_FOR = "fresh_link_for"
 
 
 def load_partner() -> None:
@@ -35,6 +38,16 @@ def load_partner() -> None:
         return
     sessions.touch(session)
     g.partner = partner
+
+
+def begin_partner_session(partner_id: int) -> None:
+    """Sign a partner in on this browser: fresh session id, fresh CSRF token, absolute lifetime."""
+    sessions.begin(
+        session,
+        identity_key=PARTNER_KEY,
+        identity=partner_id,
+        lifetime=current_app.config["PARTNER_SESSION_LIFETIME"],
+    )
 
 
 def partner_login_required(view: Callable[..., Any]) -> Callable[..., Any]:

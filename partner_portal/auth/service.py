@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+from datetime import timedelta
 from functools import cache
 from typing import NamedTuple
 
@@ -18,9 +20,10 @@ from ..security.purposes import Purpose
 from ..security.sessions import DeviceClaim
 
 
-def login_lifetime():  # noqa: ANN201 - timedelta
+def login_lifetime() -> timedelta:
     """Return how long a login link lives."""
-    return current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.LOGIN]
+    lifetime: timedelta = current_app.config["MAGIC_LINK_LIFETIMES"][Purpose.LOGIN]
+    return lifetime
 
 
 def request_login_link(
@@ -96,17 +99,38 @@ def record_throttled(
     db.session.commit()
 
 
+def request_fresh_link(ref: tokens.LinkRef, requester: Requester, request_id: str) -> None:
+    """Queue a fresh sign-in link for the owner of a dead one, exactly like a typed request.
+
+    The reference (id and hash, kept server-side when the dead link was
+    opened) stands for the address, which the browser is never shown. A
+    reference that names nothing queues nothing, and answers the same.
+    """
+    token = db.session.get(MagicLinkToken, ref.id)
+    if (
+        token is None
+        or not hmac.compare_digest(token.token_hash, ref.token_hash)
+        or token.partner_id is None
+    ):
+        return
+    request_login_link(token.email, requester, token.redirect_to, request_id)
+
+
 def ensure_may_confirm(requester: Requester) -> None:
-    """Refuse (audited) an IP that failed too often, before its attempt is even looked at."""
+    """Refuse (audited) an IP that failed too often, before its code is even looked at.
+
+    Only for one-time codes (40 bits, worth guessing): a link's 256 bits are
+    not, and a link that exists and is live is never refused.
+    """
     throttled = limits.check_failures(requester.ip_address)
     if throttled is not None:
         record_throttled(throttled, requester)
         raise tokens.RateLimited(throttled.retry_after)
 
 
-def confirm_login(token_id: int, requester: Requester) -> SignedIn:
+def confirm_login(ref: tokens.LinkRef, requester: Requester) -> SignedIn:
     """Redeem a login link once; return who signed in and where the link wanted to go."""
-    return signed_in(tokens.redeem_token(token_id, Purpose.LOGIN), requester, method="link")
+    return signed_in(tokens.redeem_token(ref, Purpose.LOGIN), requester, method="link")
 
 
 def confirm_code(request_id: str, typed: str, requester: Requester) -> SignedIn:
@@ -164,7 +188,10 @@ def _last_login_statement() -> Update:
 
 
 def record_failed_login(error: tokens.MagicLinkError, requester: Requester) -> None:
-    """Audit a link that could not be used (its id, never the token) and count it against the IP."""
+    """Audit a link the JSON API could not use (its id, never the token); count it against the IP.
+
+    (Pages go through ``links.failed``, which does the same.)
+    """
     db.session.rollback()
     record_link_failure("partner.login.failed", error, requester)
     limits.count_failure(requester.ip_address)

@@ -24,26 +24,27 @@ from werkzeug.wrappers import Response
 
 from .. import messages
 from ..security import sessions, tokens
-from ..security.purposes import Purpose
-from ..web import no_referrer, requester, safe_next, too_many_requests
+from ..web import requester, safe_next, too_many_requests
 from . import service
-from .forms import CodeForm, ConfirmLinkForm, LoginForm, LogoutForm
-from .identity import PARTNER_KEY, load_partner
+from .forms import CodeForm, FreshLinkForm, LoginForm, LogoutForm
+from .identity import FRESH_LINK_FOR, begin_partner_session, load_partner
 
 bp = Blueprint("auth", __name__)
 bp.before_app_request(load_partner)
 
-PENDING_LINK = "pending_link"
-RESEND_EMAIL = "resend_email"
-# The random id of this browser's latest link request: the email's one-time
-# code works only together with it, so only in this browser.
+# The random id of this browser's link requests: the email's one-time code
+# works only together with it, so only in this browser. It is kept across
+# requests, so a newer request replaces this browser's earlier codes and
+# nobody else's.
 LOGIN_REQUEST = "login_request"
 
-LINK_MESSAGES = {
-    tokens.LinkExpired: messages.LINK_EXPIRED,
-    tokens.LinkAlreadyUsed: messages.LINK_USED,
-    tokens.LinkRevoked: messages.LINK_REVOKED,
-}
+
+def login_context(form: LoginForm | None = None) -> dict[str, object]:
+    """Return what the login page shows: the form, and the fresh-link button after a dead link."""
+    return {
+        "form": form or LoginForm(),
+        "fresh_link_form": FreshLinkForm() if session.get(FRESH_LINK_FOR) else None,
+    }
 
 
 @bp.route("/partner/login", methods=["GET", "POST"])
@@ -53,7 +54,7 @@ def login() -> Response | tuple[str, int] | str:
         return redirect(url_for("portal.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        request_id = secrets.token_urlsafe(16)
+        request_id = session.get(LOGIN_REQUEST) or secrets.token_urlsafe(16)
         try:
             service.request_login_link(
                 form.email.data,
@@ -63,14 +64,15 @@ def login() -> Response | tuple[str, int] | str:
                 device=sessions.device_claim(session),
             )
         except tokens.RateLimited as throttled:
-            return too_many_requests(throttled.retry_after, "auth/login.html", form=form)
+            return too_many_requests(
+                throttled.retry_after, "auth/login.html", **login_context(form)
+            )
         session[LOGIN_REQUEST] = request_id
         return redirect(url_for(".login_sent"), 303)
     if request.method == "POST":
-        return render_template("auth/login.html", form=form), 400
+        return render_template("auth/login.html", **login_context(form)), 400
     form.next.data = safe_next(request.args.get("next"))
-    form.email.data = session.pop(RESEND_EMAIL, None)
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", **login_context(form))
 
 
 def sent_context(form: CodeForm | None = None) -> dict[str, object]:
@@ -111,69 +113,32 @@ def enter_code() -> Response | tuple[str, int]:
     return start_session(signed_in)
 
 
-def begin_confirmation(raw_token: str) -> Response:
-    """Check a link without spending it, keep it server-side, go on to the confirm page."""
-    try:
-        service.ensure_may_confirm(requester())
-        link = tokens.find_token(raw_token, Purpose.LOGIN)
-    except tokens.RateLimited as throttled:
-        return no_referrer(
-            too_many_requests(throttled.retry_after, "auth/login.html", form=LoginForm())
-        )
-    except tokens.MagicLinkError as error:
-        return link_failed(error)
-    session[PENDING_LINK] = link.id
-    # The token leaves the address bar (and so history and Referer) here.
-    return no_referrer(redirect(url_for("auth.confirm_link"), 303))
-
-
-@bp.get("/partner/verify/<token:token>")
-def open_link(token: str) -> Response:
-    """Open an emailed sign-in link: never consumes it."""
-    return begin_confirmation(token)
-
-
-@bp.get("/partner/verify")
-def confirm_link() -> Response | str:
-    """Show whose account the pending link signs into, with a Sign in button."""
-    pending = session.get(PENDING_LINK)
-    if pending is None:
-        flash(messages.LINK_NO_PENDING, "info")
-        return redirect(url_for(".login"))
-    try:
-        link = tokens.get_usable_token(pending, Purpose.LOGIN)
-    except tokens.MagicLinkError as error:
-        session.pop(PENDING_LINK, None)
-        return link_failed(error)
-    return render_template("auth/confirm.html", form=ConfirmLinkForm(), partner=link.partner)
-
-
-@bp.post("/partner/verify")
-def redeem_link() -> Response:
-    """Spend the pending link and start the partner's session."""
-    pending = session.pop(PENDING_LINK, None)
-    if pending is None:
-        flash(messages.LINK_NO_PENDING, "info")
-        return redirect(url_for(".login"), 303)
-    try:
-        service.ensure_may_confirm(requester())
-        signed_in = service.confirm_login(pending, requester())
-    except tokens.RateLimited as throttled:
-        return too_many_requests(throttled.retry_after, "auth/login.html", form=LoginForm())
-    except tokens.MagicLinkError as error:
-        return link_failed(error)
-    return start_session(signed_in)
-
-
 def start_session(signed_in: service.SignedIn) -> Response:
     """Sign the partner in (fresh session id, fresh CSRF token) and go where the link said."""
-    sessions.begin(
-        session,
-        identity_key=PARTNER_KEY,
-        identity=signed_in.partner_id,
-        lifetime=current_app.config["PARTNER_SESSION_LIFETIME"],
-    )
+    begin_partner_session(signed_in.partner_id)
     return redirect(safe_next(signed_in.next_path) or url_for("portal.dashboard"), 303)
+
+
+@bp.post("/partner/login/fresh-link")
+def request_fresh_link() -> Response | tuple[str, int]:
+    """Send a fresh link to the owner of the dead link this browser opened, without naming them.
+
+    The session holds a reference to that link (id and hash), never its
+    address: a dead link on a shared screen reveals nobody's email. The request
+    is limited and answered like any other.
+    """
+    FreshLinkForm()  # CSRF is checked for every POST before the view runs.
+    ref = tokens.LinkRef.from_session(session.pop(FRESH_LINK_FOR, None))
+    if ref is None:
+        flash(messages.LINK_NO_PENDING, "info")
+        return redirect(url_for(".login"), 303)
+    request_id = session.get(LOGIN_REQUEST) or secrets.token_urlsafe(16)
+    try:
+        service.request_fresh_link(ref, requester(), request_id)
+    except tokens.RateLimited as throttled:
+        return too_many_requests(throttled.retry_after, "auth/login.html", **login_context())
+    session[LOGIN_REQUEST] = request_id
+    return redirect(url_for(".login_sent"), 303)
 
 
 @bp.post("/partner/logout")
@@ -185,12 +150,3 @@ def logout() -> Response:
     sessions.end(session)
     flash(messages.SIGNED_OUT, "success")
     return redirect(url_for(".login"), 303)
-
-
-def link_failed(error: tokens.MagicLinkError) -> Response:
-    """Audit the failure and land on the login page, ready to send a fresh link in one click."""
-    service.record_failed_login(error, requester())
-    flash(LINK_MESSAGES.get(type(error), messages.LINK_INVALID), "error")
-    if error.token is not None and error.token.partner_id is not None:
-        session[RESEND_EMAIL] = error.token.email
-    return no_referrer(redirect(url_for("auth.login"), 303))

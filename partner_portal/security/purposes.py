@@ -15,6 +15,8 @@ class Purpose(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a password
     ACCOUNT_DELETION = "account_deletion"
     EMAIL_LINK = "email_link"
+    # The "this was not me" link in the notice to the old address.
+    EMAIL_CHANGE_CANCEL = "email_change_cancel"
 
     @property
     def default_lifetime(self) -> timedelta:
@@ -29,4 +31,6 @@ _DEFAULT_LIFETIMES = {
     Purpose.PASSWORD_RESET: timedelta(hours=1),
     Purpose.ACCOUNT_DELETION: timedelta(hours=1),
     Purpose.EMAIL_LINK: timedelta(hours=24),
+    # As long as the change link it can cancel.
+    Purpose.EMAIL_CHANGE_CANCEL: timedelta(hours=24),
 }

@@ -8,14 +8,14 @@ UPDATE, so two requests racing with the same link can never both win.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
 
-from sqlalchemy import Select, Update, bindparam, select, update
+from sqlalchemy import CursorResult, Executable, Select, Update, bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
@@ -102,6 +102,41 @@ class CodeInvalid(MagicLinkError):
 
 
 @dataclass(frozen=True)
+class LinkRef:
+    """A link held server-side between opening it and confirming it: its row and its hash.
+
+    The id names the row; the hash proves that whoever holds this reference
+    held the link itself. A signed cookie forged with ``SECRET_KEY`` alone can
+    name any row, but without the 256-bit token it cannot name its hash, so it
+    redeems nothing.
+    """
+
+    id: int
+    token_hash: str
+
+    @classmethod
+    def of(cls, token: MagicLinkToken) -> LinkRef:
+        """Return the reference to keep for a link that was just opened."""
+        return cls(token.id, token.token_hash)
+
+    def to_session(self) -> list[int | str]:
+        """Return the reference as a session value (a signed cookie or a session row)."""
+        return [self.id, self.token_hash]
+
+    @classmethod
+    def from_session(cls, value: object) -> LinkRef | None:
+        """Return the reference a session value holds, or None for anything else."""
+        if not isinstance(value, list | tuple) or len(value) != 2:
+            return None
+        token_id, token_hash = value
+        if not isinstance(token_id, int) or isinstance(token_id, bool):
+            return None
+        if not isinstance(token_hash, str) or len(token_hash) != 64:
+            return None
+        return cls(token_id, token_hash)
+
+
+@dataclass(frozen=True)
 class MintedToken:
     """A freshly minted link: the raw value to email, and the stored row."""
 
@@ -128,7 +163,7 @@ def mint_token(
     partner_id: int | None = None,
     admin_id: int | None = None,
     redirect_to: str | None = None,
-    details: dict[str, Any] | None = None,
+    details: dict[str, object] | None = None,
     ip_address: str | None = None,
     user_agent: str | None = None,
     request_id: str | None = None,
@@ -174,7 +209,10 @@ def check_usable(token: MagicLinkToken, purpose: Purpose, now: datetime | None =
     if token.expires_at <= now:
         raise LinkExpired(token)
     if token.partner_id is not None and (
-        token.partner is None or not (token.partner.is_active or purpose is Purpose.SIGNUP)
+        token.partner is None
+        or not (token.partner.is_active or purpose is Purpose.SIGNUP)
+        # A deleted account is never brought back, not even by an invitation.
+        or token.partner.deleted_at is not None
     ):
         raise UserNotFound(token)
     if token.admin_id is not None and (token.admin is None or not token.admin.is_active):
@@ -182,7 +220,7 @@ def check_usable(token: MagicLinkToken, purpose: Purpose, now: datetime | None =
 
 
 @cache
-def _find_statement() -> Select:
+def _find_statement() -> Select[MagicLinkToken]:
     return select(MagicLinkToken).where(MagicLinkToken.token_hash == bindparam("token_hash"))
 
 
@@ -192,46 +230,64 @@ def find_token(raw: str, purpose: Purpose) -> MagicLinkToken:
     # and hashing is only ever done on ASCII.
     if not isinstance(raw, str) or not is_well_formed(raw):
         raise LinkNotFound()
-    token = db.session.scalar(_find_statement(), {"token_hash": hash_token(raw)})
+    token: MagicLinkToken | None = db.session.scalar(
+        _find_statement(), {"token_hash": hash_token(raw)}
+    )
     if token is None:
         raise LinkNotFound()
     check_usable(token, purpose)
     return token
 
 
-def get_usable_token(token_id: int, purpose: Purpose) -> MagicLinkToken:
-    """Return the usable token with this id (held server-side), or raise why not."""
-    token = db.session.get(MagicLinkToken, token_id)
-    if token is None:
+def get_usable_token(ref: LinkRef, purpose: Purpose) -> MagicLinkToken:
+    """Return the usable token a reference held server-side names, or raise why not."""
+    token: MagicLinkToken | None = db.session.get(MagicLinkToken, ref.id)
+    # A reference whose hash is not the row's was not made by opening the link
+    # (a forged cookie): it names nothing, and learns nothing about the row.
+    if token is None or not hmac.compare_digest(token.token_hash, ref.token_hash):
         raise LinkNotFound()
     check_usable(token, purpose)
     return token
 
 
-def redeem_token(token_id: int, purpose: Purpose) -> MagicLinkToken:
+def redeem_token(ref: LinkRef, purpose: Purpose) -> MagicLinkToken:
     """Mark the token used, exactly once, and return it; raise why not otherwise.
 
     The whole validity check is the WHERE clause of one UPDATE: of any number of
-    concurrent redemptions, exactly one sees a changed row.
+    concurrent redemptions, exactly one sees a changed row. The clause holds
+    the token's hash, so only a reference made from the link itself spends it.
     """
     now = clock.now()
-    result = db.session.execute(
+    result = _changed(
         _redeem_statement(purpose is Purpose.SIGNUP),
-        {"token_id": token_id, "link_purpose": purpose.value, "now": now},
+        {
+            "token_id": ref.id,
+            "link_hash": ref.token_hash,
+            "link_purpose": purpose.value,
+            "now": now,
+        },
     )
-    if result.rowcount != 1:
+    token_id = ref.id
+    if result != 1:
         token = db.session.get(MagicLinkToken, token_id, populate_existing=True)
-        if token is None:
+        if token is None or not hmac.compare_digest(token.token_hash, ref.token_hash):
             raise LinkNotFound()
         check_usable(token, purpose, now)
         # Lost a race that finished between our UPDATE and this read.
         raise LinkAlreadyUsed(token)
     # Won: the row is as it was read (if it was) but for used_at, so the copy
     # already loaded serves, told about the UPDATE instead of read again.
-    token = db.session.get(MagicLinkToken, token_id)
-    assert token is not None
-    set_committed_value(token, "used_at", now)
-    return token
+    won: MagicLinkToken | None = db.session.get(MagicLinkToken, token_id)
+    assert won is not None
+    set_committed_value(won, "used_at", now)
+    return won
+
+
+def _changed(statement: Executable, parameters: dict[str, object] | None = None) -> int:
+    """Run an UPDATE in the current transaction and return how many rows it changed."""
+    result = db.session.execute(statement, parameters)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 @cache
@@ -241,8 +297,11 @@ def _redeem_statement(for_signup: bool) -> Update:
     # FROM partners WHERE is_active)" made SQLite build the whole list of active
     # partners on every redemption (27 ms at 100,000 partners).
     partner_ok = Partner.id == MagicLinkToken.partner_id
-    if not for_signup:
-        # An invitation is how an invited, not yet active, partner becomes active.
+    if for_signup:
+        # An invitation is how an invited, not yet active, partner becomes
+        # active; never a deleted one.
+        partner_ok = partner_ok & Partner.deleted_at.is_(None)
+    else:
         partner_ok = partner_ok & Partner.is_active.is_(True)
     active_partner = select(Partner.id).where(partner_ok).exists()
     active_admin = (
@@ -254,6 +313,7 @@ def _redeem_statement(for_signup: bool) -> Update:
         update(MagicLinkToken)
         .where(
             MagicLinkToken.id == bindparam("token_id"),
+            MagicLinkToken.token_hash == bindparam("link_hash"),
             MagicLinkToken.purpose == bindparam("link_purpose"),
             MagicLinkToken.used_at.is_(None),
             MagicLinkToken.revoked_at.is_(None),
@@ -298,21 +358,27 @@ def revoke_tokens(
         statement = statement.where(MagicLinkToken.purpose == purpose.value)
     if token_id is not None:
         statement = statement.where(MagicLinkToken.id == token_id)
-    return db.session.execute(statement).rowcount
+    return _changed(statement)
 
 
-def kill_codes(*, email: str, purpose: Purpose) -> int:
-    """Make every outstanding one-time code for ``email`` unusable (links stay); return how many."""
-    return db.session.execute(
+def kill_codes(*, email: str, purpose: Purpose, request_id: str) -> int:
+    """Make the earlier one-time codes of one browser for ``email`` unusable; return how many.
+
+    Only codes of the same request id (the same browser, whose newer request
+    replaces them) die: a stranger's request for the same address must not
+    kill the code its owner is typing. Links stay.
+    """
+    return _changed(
         update(MagicLinkToken)
         .where(
             MagicLinkToken.email == email,
             MagicLinkToken.purpose == purpose.value,
+            MagicLinkToken.request_id == request_id,
             MagicLinkToken.code_hash.is_not(None),
         )
         .values(code_hash=None)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
 
 
 # Compared against when no live code exists, so that case costs what a wrong code costs.
@@ -347,14 +413,17 @@ def redeem_code(request_id: str, typed: str, purpose: Purpose) -> MagicLinkToken
             MagicLinkToken.code_hash,
             MagicLinkToken.partner_id,
             MagicLinkToken.email,
+            MagicLinkToken.token_hash,
         )
         .execution_options(synchronize_session=False)
     ).all()
     match = None
-    for row in tried or [None]:
-        stored = row.code_hash if row is not None else _NO_CODE
-        if codes.matches(typed, request_id, stored) and row is not None:
+    for row in tried:
+        if codes.matches(typed, request_id, row.code_hash or _NO_CODE):
             match = row
+    if not tried:
+        # No live code: compared all the same, so this case costs what a wrong code costs.
+        codes.matches(typed, request_id, _NO_CODE)
     if match is None:
         first = tried[0] if tried else None
         raise CodeInvalid(
@@ -363,7 +432,8 @@ def redeem_code(request_id: str, typed: str, purpose: Purpose) -> MagicLinkToken
             email=first.email if first else None,
         )
     try:
-        return redeem_token(match.id, purpose)
+        # The right code proves the link as well as the link itself would.
+        return redeem_token(LinkRef(match.id, match.token_hash), purpose)
     except MagicLinkError as error:
         # Spent by its link a moment ago, or the partner was just deactivated.
         raise CodeInvalid(match.id, match.partner_id, match.email) from error

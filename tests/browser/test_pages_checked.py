@@ -62,7 +62,8 @@ PHONE = {"width": 360, "height": 780}
 
 # endpoint -> (who is looking, path). A path's {name} is the id of a seeded row.
 # "confirming" opened a sign-in link, "invited" an invitation, "resetting" a staff
-# password reset link; "partner" is Frank signed in; "admin" is signed in to the console.
+# password reset link, "cancelling" the old address's "this was not me" link;
+# "partner" is Frank signed in; "admin" is signed in to the console.
 PAGES: dict[str, tuple[str, str]] = {
     "auth.login": ("anonymous", "/partner/login"),
     "auth.login_sent": ("anonymous", "/partner/login/sent"),
@@ -71,16 +72,17 @@ PAGES: dict[str, tuple[str, str]] = {
     "admin.password_reset_sent": ("anonymous", "/admin/password-reset/sent"),
     "dev.list_messages": ("anonymous", "/dev/mailbox"),
     "dev.show_message": ("anonymous", "/dev/mailbox/{message}"),
-    "auth.confirm_link": ("confirming", "/partner/verify"),
-    "signup.confirm_invitation": ("invited", "/partner/signup"),
-    "admin.reset_password": ("resetting", "/admin/password-reset/new"),
+    "links.confirm_login": ("confirming", "/partner/verify"),
+    "links.confirm_signup": ("invited", "/partner/signup"),
+    "links.confirm_password_reset": ("resetting", "/admin/password-reset/new"),
     "portal.dashboard": ("partner", "/partner/dashboard"),
     "portal.status_page": ("partner", "/partner/status/payments-api"),
     "portal.show_incident": ("partner", "/partner/status/payments-api/incidents/{incident}"),
     "portal.history": ("partner", "/partner/status/payments-api/history"),
     "account.overview": ("partner", "/partner/account"),
-    "account.confirm_deletion_page": ("deleting", "/partner/account/delete/confirm"),
-    "account.confirm_email_page": ("changing-email", "/partner/account/email/confirm"),
+    "links.confirm_account_deletion": ("deleting", "/partner/account/delete/confirm"),
+    "links.confirm_email_change": ("changing-email", "/partner/account/email/confirm"),
+    "links.confirm_email_change_cancel": ("cancelling", "/partner/account/email/cancel"),
     "admin.index": ("admin", "/admin/"),
     "admin.list_partners": ("admin", "/admin/partners"),
     "admin.create_partner": ("admin", "/admin/partners/new"),
@@ -142,14 +144,12 @@ ERROR_PAGES = {
 EXEMPT = {
     "static": "files, not pages",
     "portal.index": "redirects to the dashboard or the login page",
-    "auth.open_link": "redirects to the confirmation page",
-    "signup.open_invitation": "redirects to the invitation's confirmation page",
-    "admin.open_password_reset": "redirects to the new-password page",
     "health.healthz": "JSON for load balancers, not a page",
-    "account.open_email_link": "redirects to the address change's confirmation page",
-    "account.open_deletion_link": "redirects to the deletion's confirmation page",
 }
-EXEMPT_PREFIXES = {"api.": "JSON, not HTML"}
+EXEMPT_PREFIXES = {
+    "api.": "JSON, not HTML",
+    "links.open_": "an emailed link: redirects to its confirmation page",
+}
 EMAILS = sorted(p.name for p in (ROOT / "templates" / "email").iterdir() if p.is_dir())
 
 
@@ -334,6 +334,8 @@ def test_every_page_passes_axe_and_the_nu_html_checker(browser, seeded, smtp, tm
     emails["email_change_notice"] = message_for(smtp, "frank@acme.example", since=since)
     page.goto(link_in(emails["email_change_link"], "/partner/account/email/verify/"))
     visit_all("changing-email")
+    page.goto(link_in(emails["email_change_notice"], "/partner/account/email/cancel/"))
+    visit_all("cancelling")
 
     # An invitation, opened but not accepted. (Sent now: the inbox was emptied after the seed.)
     with portal.app.app_context():

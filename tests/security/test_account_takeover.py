@@ -9,12 +9,15 @@ sign-in from the last 15 minutes; every POST carries the CSRF token.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from partner_portal import messages
 from partner_portal.extensions import db
 from partner_portal.models import AuditEvent, MagicLinkToken, Partner, PartnerSession
+from partner_portal.security import limits
 
 from ..helpers import (
     add_partner,
@@ -23,6 +26,7 @@ from ..helpers import (
     link_path_from,
     sign_in,
     submit,
+    text_of,
 )
 
 
@@ -200,14 +204,77 @@ def test_a_deleted_partners_links_and_cookies_are_dead(app, smtp, alice):
     assert replay.get(path).location == "/partner/login"
 
 
-def test_bad_account_links_count_as_failures(app, smtp, alice):
+def test_bad_account_links_are_audited_but_opening_them_counts_nothing(app, smtp, alice):
+    """Opening is a GET any page can cause; only a failed confirming POST is counted."""
     app.config["RATE_LIMIT_FAILURES_PER_IP"] = 2
-    for _ in range(2):
+    for _ in range(3):
         alice.get("/partner/account/email/verify/" + "A" * 43)
     response = alice.get("/partner/account/delete/verify/" + "B" * 43)
-    assert response.status_code == 429
+    assert response.status_code == 303
+    assert set(flashes(alice.get("/partner/account"))) == {messages.ACCOUNT_LINK_INVALID}
     with app.app_context():
         failed = db.session.scalars(
             select(AuditEvent.action).where(AuditEvent.action == "partner.account_link.failed")
         ).all()
-        assert len(failed) == 2
+        assert len(failed) == 4
+        assert limits.check_failures("127.0.0.1") is None
+
+
+CANCEL_LINK = re.compile(r"http://localhost(/partner/account/email/cancel/[A-Za-z0-9_-]+)")
+
+
+def thief_asks_to_move(app, smtp, thief) -> tuple[str, str]:  # noqa: ANN001
+    """From a stolen session, ask to move the account; return (change link, cancel link) paths."""
+    before = len(smtp.delivered())
+    submit(thief, "/partner/account", "/partner/account/email", {"new_email": "thief@evil.example"})
+    mails = smtp.wait_for(before + 2)[before:]
+    notice = next(m for m in mails if m["To"] == "alice@acme.example")
+    change = link_path_from(next(m for m in mails if m["To"] == "thief@evil.example"))
+    found = CANCEL_LINK.search(text_of(notice))
+    assert found, text_of(notice)
+    assert found.group(0) in notice.get_body(preferencelist=("html",)).get_content()
+    return change, found.group(1)
+
+
+def test_the_old_address_cancels_a_change_it_did_not_ask_for(app, smtp, alice):
+    """A thief holding Alice's session asks to move her account; her mailbox says no."""
+    thief = alice
+    change, cancel = thief_asks_to_move(app, smtp, thief)
+    real_alice = app.test_client()
+    real_alice.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+
+    opened = real_alice.get(cancel)  # a mail scanner may do this too: nothing happens
+    assert opened.location == "/partner/account/email/cancel"
+    assert opened.headers["Referrer-Policy"] == "no-referrer"
+    page = real_alice.get("/partner/account/email/cancel")
+    assert "thief@evil.example" in page.get_data(as_text=True)
+    assert thief.get("/partner/dashboard").status_code == 200
+
+    response = submit(real_alice, "/partner/account/email/cancel", "/partner/account/email/cancel")
+    assert response.location == "/partner/login"
+    assert flashes(real_alice.get("/partner/login")) == [messages.EMAIL_CHANGE_CANCELLED]
+    assert thief.get("/partner/dashboard").status_code == 302  # every session ended
+    with app.app_context():
+        change_link = db.session.scalars(
+            select(MagicLinkToken).where(MagicLinkToken.email == "thief@evil.example")
+        ).one()
+        assert change_link.revoked_at is not None
+        (event,) = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "partner.email.change_cancelled")
+        ).all()
+        assert event.partner_id == 1
+        assert event.ip_address == "198.51.100.7"
+        assert event.details["sessions_ended"] == 1
+        assert event.details["links_revoked"] == 1
+    assert email_of(app, 1) == "alice@acme.example"
+    assert real_alice.get(cancel).location == "/partner/login"  # used once
+
+
+def test_a_change_already_made_cannot_be_cancelled_by_the_old_link(app, smtp, alice):
+    change, cancel = thief_asks_to_move(app, smtp, alice)
+    alice.get(change)
+    submit(alice, "/partner/account/email/confirm", "/partner/account/email/confirm")
+    assert email_of(app, 1) == "thief@evil.example"
+    other = app.test_client()
+    assert other.get(cancel).location == "/partner/login"
+    assert flashes(other.get("/partner/login")) == [messages.EMAIL_CHANGE_CANCEL_INVALID]

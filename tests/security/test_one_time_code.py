@@ -181,12 +181,17 @@ def test_simultaneous_guesses_cannot_exceed_five_tries(app, client, smtp, alice)
     assert enter_code(client, code).status_code == 400  # dead
 
 
-def test_a_newer_request_kills_the_earlier_code(app, smtp, alice):
-    first_browser, second_browser = app.test_client(), app.test_client()
-    first = code_from(asked(first_browser, smtp))
-    second = code_from(asked(second_browser, smtp))
-    assert field_errors(enter_code(first_browser, first)) == [messages.CODE_INVALID]
-    assert enter_code(second_browser, second).location == "/partner/dashboard"
+def test_a_strangers_request_does_not_kill_the_code_being_typed(app, smtp, alice):
+    """Finding 9: anyone may ask for a link for alice's address; her code must live on."""
+    alices_browser, strangers_browser = app.test_client(), app.test_client()
+    strangers_browser.environ_base["REMOTE_ADDR"] = "203.0.113.66"
+    alices_code = code_from(asked(alices_browser, smtp))
+    strangers_code = code_from(asked(strangers_browser, smtp))
+    assert alices_code != strangers_code
+    # Alice's code works only in Alice's browser, as before...
+    assert field_errors(enter_code(strangers_browser, alices_code)) == [messages.CODE_INVALID]
+    # ...and the stranger's request did not kill it.
+    assert enter_code(alices_browser, alices_code).location == "/partner/dashboard"
 
 
 def test_the_same_browser_asking_again_only_has_the_newest_code(app, client, smtp, alice):

@@ -134,3 +134,54 @@ def test_a_next_with_markup_is_escaped_in_the_page(client):
     html = page.get_data(as_text=True)
     assert "<script>" not in html
     assert soup(page).find("input", attrs={"name": "next"})["value"].startswith('/x">')
+
+
+TOKEN = "hwg0QHEKvrV1GpI3pi_1p6xj7IfYhiuXAmShGVMuG4Y"
+
+
+def token_routes(app) -> list[str]:
+    """Every route of the app whose path holds a token, built from its URL map."""
+    with app.test_request_context():
+        return [
+            rule.build({"token": TOKEN})[1]
+            for rule in app.url_map.iter_rules()
+            if "token" in rule.arguments
+        ]
+
+
+def test_safe_next_refuses_every_path_that_holds_a_token(app):
+    """A next that is someone's link would land the partner, just signed in, on its page."""
+    routes = token_routes(app)
+    assert len(routes) >= 7
+    for url in routes:
+        for target in (
+            url,
+            url.upper(),
+            url.replace("/", "//"),
+            "/" + quote(url[1:], safe=""),
+            "/" + quote(quote(url[1:], safe=""), safe=""),
+            url + "?x=1",
+        ):
+            assert safe_next(target) is None, target
+    # The pages the links open are not token paths: they may be a next.
+    assert safe_next("/partner/verify") == "/partner/verify"
+    assert safe_next("/partner/account") == "/partner/account"
+
+
+def test_a_next_holding_someone_elses_link_is_dropped(app, client, smtp):
+    """Mallory's link as Alice's next: after signing in, Alice lands on her dashboard."""
+    add_partner(app, "alice@acme.example")
+    add_partner(app, "mallory@evil.example")
+    mallory = app.test_client()
+    mallory.environ_base["REMOTE_ADDR"] = "203.0.113.66"
+    submit(mallory, "/partner/login", "/partner/login", {"email": "mallory@evil.example"})
+    mallorys_link = token_from(smtp.wait_for(1)[0])
+
+    submit(
+        client,
+        f"/partner/login?next=/partner/verify/{mallorys_link}",
+        "/partner/login",
+        {"email": "alice@acme.example"},
+    )
+    response = confirm(client, token_from(smtp.wait_for(2)[-1]))
+    assert response.location == "/partner/dashboard"

@@ -7,8 +7,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ... import clock, importer, invitations, messages, partners, visibility
-from ...email import describe_duration
 from ...extensions import db
+from ...messages import describe_duration
 from ...models import AccessGrant, Partner, StatusPage
 from ...partners import DirectoryError, DuplicatePartner, InvalidEmail
 from ...portal import pagecache

@@ -21,7 +21,7 @@ from ...extensions import db
 from ...models import Admin, StaffSession
 from ...partners import InvalidEmail, canonical_email
 from ...security import limits, passwords, sessions, tokens
-from ...security.audit import Requester, Severity, record, record_link_failure, record_refusal
+from ...security.audit import Requester, Severity, record, record_refusal
 from ...security.purposes import Purpose
 from ...security.sessions import DeviceClaim
 
@@ -195,9 +195,9 @@ def request_password_reset(raw_email: str, requester: Requester) -> None:
     db.session.commit()
 
 
-def reset_password(token_id: int, password: str, requester: Requester) -> Admin:
+def reset_password(ref: tokens.LinkRef, password: str, requester: Requester) -> Admin:
     """Spend a reset link, set the new password and end every session of the admin."""
-    token = tokens.redeem_token(token_id, Purpose.PASSWORD_RESET)
+    token = tokens.redeem_token(ref, Purpose.PASSWORD_RESET)
     admin = token.admin
     if admin is None:
         raise tokens.UserNotFound(token)
@@ -216,10 +216,3 @@ def reset_password(token_id: int, password: str, requester: Requester) -> Admin:
     )
     db.session.commit()
     return admin
-
-
-def record_failed_reset(error: tokens.MagicLinkError, requester: Requester) -> None:
-    """Audit a reset link that could not be used."""
-    db.session.rollback()
-    record_link_failure("admin.password_reset.failed", error, requester)
-    db.session.commit()

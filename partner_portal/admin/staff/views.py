@@ -1,4 +1,8 @@
-"""Staff sign-in, sign-out and password reset pages."""
+"""Staff sign-in, sign-out and password reset pages.
+
+The emailed reset link itself (open, choose a password, spend) is a kind in
+the link registry (``links.PASSWORD_RESET``).
+"""
 
 from __future__ import annotations
 
@@ -9,23 +13,14 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 from werkzeug.wrappers import Response
 
 from ... import messages
-from ...email import describe_duration
-from ...security import sessions, tokens
-from ...security.purposes import Purpose
+from ...messages import describe_duration
+from ...security import sessions
 from ...web import is_admin_path, requester, safe_next
 from ..blueprint import bp
 from ..forms import ButtonForm
 from ..identity import ADMIN_KEY
 from . import accounts
-from .forms import AdminLoginForm, NewPasswordForm, PasswordResetRequestForm
-
-PENDING_RESET = "pending_reset"
-
-RESET_MESSAGES = {
-    tokens.LinkExpired: messages.ADMIN_RESET_EXPIRED,
-    tokens.LinkAlreadyUsed: messages.ADMIN_RESET_USED,
-    tokens.LinkRevoked: messages.ADMIN_RESET_REVOKED,
-}
+from .forms import AdminLoginForm, PasswordResetRequestForm
 
 
 def admin_next(target: str | None) -> str | None:
@@ -100,53 +95,3 @@ def request_password_reset() -> Response | tuple[str, int] | str:
 def password_reset_sent() -> str:
     """Say the same thing whether or not the address has an account."""
     return render_template("admin/password_reset_sent.html", lifetime=accounts.reset_lifetime())
-
-
-@bp.get("/password-reset/<path:token>")
-def open_password_reset(token: str) -> Response:
-    """Open an emailed reset link: check it without spending it, then show the form."""
-    try:
-        link = tokens.find_token(token, Purpose.PASSWORD_RESET)
-    except tokens.MagicLinkError as error:
-        return reset_failed(error)
-    if link.admin_id is None:
-        return reset_failed(tokens.LinkWrongPurpose(link))
-    session[PENDING_RESET] = link.id
-    response = redirect(url_for(".reset_password"), 303)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-@bp.route("/password-reset/new", methods=["GET", "POST"])
-def reset_password() -> Response | tuple[str, int] | str:
-    """Choose a new password; the link is spent only when a valid one is submitted."""
-    pending = session.get(PENDING_RESET)
-    if pending is None:
-        flash(messages.ADMIN_RESET_NO_PENDING, "info")
-        return redirect(url_for(".request_password_reset"), 303)
-    try:
-        link = tokens.get_usable_token(pending, Purpose.PASSWORD_RESET)
-    except tokens.MagicLinkError as error:
-        session.pop(PENDING_RESET, None)
-        return reset_failed(error)
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.reset_password(pending, form.password.data, requester())
-        except tokens.MagicLinkError as error:
-            return reset_failed(error)
-        # Signed out here too, whoever was signed in on this browser.
-        sessions.end(session)
-        flash(messages.ADMIN_RESET_DONE, "success")
-        return redirect(url_for(".login"), 303)
-    status = 400 if request.method == "POST" else 200
-    return render_template("admin/reset_password.html", form=form, email=link.email), status
-
-
-def reset_failed(error: tokens.MagicLinkError) -> Response:
-    """Audit the failure and offer to send a fresh link."""
-    accounts.record_failed_reset(error, requester())
-    flash(RESET_MESSAGES.get(type(error), messages.ADMIN_RESET_INVALID), "error")
-    response = redirect(url_for(".request_password_reset"), 303)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
