@@ -24,7 +24,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, delete, or_, select
 
-from .extensions import db
+from .extensions import changed_rows, db
 from .models import AuditEvent, MagicLinkToken, OutboxJob, OutboxStatus
 from .security import limits
 from .security.sessions import SessionRouter
@@ -61,9 +61,9 @@ def delete_in_batches(model: Any, *conditions: ColumnElement[bool]) -> int:
     total = 0
     while True:
         batch = select(model.id).where(*conditions).limit(BATCH_SIZE).scalar_subquery()
-        removed = db.session.execute(
+        removed = changed_rows(
             delete(model).where(model.id.in_(batch)).execution_options(synchronize_session=False)
-        ).rowcount
+        )
         db.session.commit()
         total += removed
         if removed < BATCH_SIZE:

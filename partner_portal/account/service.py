@@ -99,7 +99,7 @@ def describe_activity(event: AuditEvent) -> str:
         return "Signed in with the emailed " + (
             "code" if details.get("method") == "code" else "link"
         )
-    reason = FAILURE_LABELS.get(details.get("reason"), "an unusable link")
+    reason = FAILURE_LABELS.get(str(details.get("reason")), "an unusable link")
     return f"Sign-in refused: {reason}"
 
 

@@ -27,7 +27,7 @@ bp = Blueprint("account", __name__, url_prefix="/partner/account")
 def overview_context(form: ChangeEmailForm | None = None) -> dict[str, Any]:
     """Return everything the account page shows."""
     return {
-        "sessions": service.active_sessions(g.partner, session.sid),
+        "sessions": service.active_sessions(g.partner, sessions.current_sid(session)),
         "activity": service.recent_activity(g.partner),
         "email_form": form or ChangeEmailForm(),
         "action_form": ActionForm(),
@@ -52,7 +52,7 @@ def overview() -> str:
 @partner_login_required
 def end_session(session_id: int) -> Response:
     """Sign out one of the partner's other sessions."""
-    if service.end_session(g.partner, session_id, session.sid, requester()):
+    if service.end_session(g.partner, session_id, sessions.current_sid(session), requester()):
         flash(messages.SESSION_ENDED, "success")
     else:
         flash(messages.SESSION_NOT_FOUND, "info")
@@ -63,7 +63,7 @@ def end_session(session_id: int) -> Response:
 @partner_login_required
 def end_other_sessions() -> Response:
     """Sign out every session of the partner but this one."""
-    service.end_other_sessions(g.partner, session.sid, requester())
+    service.end_other_sessions(g.partner, sessions.current_sid(session), requester())
     flash(messages.OTHER_SESSIONS_ENDED, "success")
     return back_to_account()
 

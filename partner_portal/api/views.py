@@ -64,9 +64,10 @@ def json_body() -> dict:
 @bp.post("/auth/request-login")
 def request_login() -> Response | tuple[Response, int]:
     """Email a sign-in link; the answer is the same whether or not the address is registered."""
-    raw_email = json_body().get("email")
+    given = json_body().get("email")
+    raw_email = given if isinstance(given, str) else ""
     try:
-        canonical_email(raw_email if isinstance(raw_email, str) else "")
+        canonical_email(raw_email)
     except InvalidEmail as invalid:
         return jsonify(error=messages.API_INVALID_EMAIL, detail=str(invalid)), 400
     redirect_to = json_body().get("redirectTo")

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import Update, bindparam, update
 
 from .. import clock, outbox
-from ..extensions import db, run
+from ..extensions import changed_rows, db
 from ..models import MagicLinkToken, Partner
 from ..partners import canonical_email, standing
 from ..security import limits, tokens
@@ -165,8 +165,9 @@ def signed_in(token: MagicLinkToken, requester: Requester, *, method: str) -> Si
     partner = token.partner
     assert partner is not None
     result = SignedIn(partner.id, token.redirect_to)
-    # One prepared UPDATE, not the unit of work: it runs on every sign-in.
-    run(_last_login_statement(), {"partner_id": partner.id, "now": clock.now()})
+    # A statement built once (it runs on every sign-in), through the session so the
+    # loaded partner is updated too.
+    changed_rows(_last_login_statement(), {"partner_id": partner.id, "now": clock.now()})
     record(
         "partner.login",
         requester,
@@ -179,10 +180,11 @@ def signed_in(token: MagicLinkToken, requester: Requester, *, method: str) -> Si
 
 @cache
 def _last_login_statement() -> Update:
-    table = Partner.__table__
+    # Through the ORM session (changed_rows), so the partner already loaded for
+    # this request sees its new last_login_at: no stale copy.
     return (
-        update(table)
-        .where(table.c.id == bindparam("partner_id"))
+        update(Partner)
+        .where(Partner.id == bindparam("partner_id"))
         .values(last_login_at=bindparam("now"))
     )
 

@@ -69,7 +69,7 @@ def messages() -> list[StoredMessage]:
     for message_id in sorted(_ids(folder), reverse=True):
         with open(os.path.join(folder, f"{message_id}.eml"), "rb") as handle:
             parsed = BytesParser(policy=policy.default).parse(handle)
-        found.append(StoredMessage(id=message_id, message=parsed))  # type: ignore[arg-type]
+        found.append(StoredMessage(id=message_id, message=parsed))
     return found
 
 

@@ -33,6 +33,7 @@ from .realm import PortalSession, Realm, RealmSessionInterface
 from .router import SessionRouter
 from .signin import (
     begin,
+    current_sid,
     current_store_key,
     device_claim,
     end,
@@ -50,6 +51,7 @@ __all__ = [
     "RealmSessionInterface",
     "SessionRouter",
     "begin",
+    "current_sid",
     "current_store_key",
     "device_claim",
     "end",

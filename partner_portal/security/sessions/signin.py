@@ -93,13 +93,19 @@ def device_claim(session: SessionMixin) -> DeviceClaim | None:
     return devices.read(current_app, portal.realm.realm.name, portal.device_cookie)
 
 
+def current_sid(session: SessionMixin) -> str | None:
+    """Return this session's raw id (None while anonymous): what its cookie holds."""
+    sid = getattr(session, "sid", None)
+    return sid if isinstance(sid, str) else None
+
+
 def current_store_key(session: SessionMixin) -> str | None:
     """Return the key this session's row is stored under (None while anonymous).
 
     Compare it with a row's ``session_hash`` to tell "this session" apart.
     """
-    sid = getattr(session, "sid", None)
-    return store_key(sid) if isinstance(sid, str) else None
+    sid = current_sid(session)
+    return store_key(sid) if sid is not None else None
 
 
 def end_all(
