@@ -146,8 +146,10 @@ def register_blueprints(app: Flask) -> None:
     """Mount each feature."""
     from . import account, admin, api, auth, health, links, messages, portal, web
     from .dev import views as dev_views
+    from .formatting import render as render_markdown
     from .messages import describe_duration
     from .portal.markup import history_bar, status_badge
+    from .status import PARTIAL_OUTAGE_WEIGHT, format_duration, format_uptime
 
     web.init_app(app)
     app.register_blueprint(auth.bp)
@@ -166,11 +168,15 @@ def register_blueprints(app: Flask) -> None:
             "app_name": app.config["APP_NAME"],
             "is_development": app.config["SERVES_DEV_MAILBOX"],
             "text": messages,
+            "partial_weight_percent": round(PARTIAL_OUTAGE_WEIGHT * 100),
         }
 
     app.add_template_filter(describe_duration, "duration")
     app.add_template_global(history_bar, "history_bar")
     app.add_template_global(status_badge, "status_badge")
+    app.add_template_global(render_markdown, "markdown")
+    app.add_template_global(format_uptime, "format_uptime")
+    app.add_template_filter(format_duration, "elapsed")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Command line: ``flask partners|pages|components|access|demo ...``.
+"""Command line: ``flask partners|pages|components|access|incidents|maintenance|demo ...``.
 
 Every command validates its input through the directory functions, prints a
 clear message, and exits non-zero on error without writing anything.
@@ -20,7 +20,17 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from . import clock, demo, housekeeping, outbox, partners
+from . import (
+    clock,
+    demo,
+    housekeeping,
+    incidents,
+    maintenance,
+    messages,
+    outbox,
+    partners,
+    statuspages,
+)
 from .actors import CLI
 from .extensions import db
 from .models import Admin, Partner, Role
@@ -35,6 +45,8 @@ admin_cli = AppGroup("admin", help="Manage staff accounts of the admin console."
 
 
 security_cli = AppGroup("security", help="Security housekeeping.")
+incidents_cli = AppGroup("incidents", help="Open, update and resolve incidents.")
+maintenance_cli = AppGroup("maintenance", help="Schedule, cancel and complete maintenance.")
 
 
 @contextmanager
@@ -126,7 +138,7 @@ def import_partners(csv_file) -> None:  # noqa: ANN001 - a binary file
 def add_page(slug: str, name: str, description: str) -> None:
     """Add a status page."""
     with transaction():
-        page = partners.add_page(slug, name=name, description=description)
+        page = statuspages.add_page(slug, name=name, description=description)
     click.echo(f"Added status page {page.slug}.")
 
 
@@ -137,8 +149,10 @@ def add_page(slug: str, name: str, description: str) -> None:
 def add_component(slug: str, name: str, status: str) -> None:
     """Add a component to a status page."""
     with transaction():
-        page = partners.get_page(slug)
-        component = partners.add_component(page, name, partners.parse_component_status(status))
+        page = statuspages.get_page(slug)
+        component = statuspages.add_component(
+            page, name, statuspages.parse_component_status(status)
+        )
     click.echo(f"Added component {component.name!r} to {page.slug} ({component.status.value}).")
 
 
@@ -151,7 +165,7 @@ def grant_access(email: str, slug: str, until: str | None) -> None:
     expires_at = parse_until(until)
     with transaction():
         partner = partners.get_partner(email)
-        page = partners.get_page(slug)
+        page = statuspages.get_page(slug)
         partners.grant_access(CLI, partner, page, expires_at)
     suffix = f" through {until}" if until else ""
     click.echo(f"{partner.email} can now see {page.slug}{suffix}.")
@@ -164,10 +178,151 @@ def revoke_access(email: str, slug: str) -> None:
     """Stop a partner seeing a status page."""
     with transaction():
         partner = partners.get_partner(email)
-        page = partners.get_page(slug)
+        page = statuspages.get_page(slug)
         if not partners.revoke_access(CLI, partner, page):
             raise partners.DirectoryError(f"{partner.email} had no access to {page.slug}.")
     click.echo(f"{partner.email} can no longer see {page.slug}.")
+
+
+def names(value: str | None) -> list[str]:
+    """Split ``--components A,B`` into names."""
+    return [name for name in (value or "").split(",") if name.strip()]
+
+
+@incidents_cli.command("open")
+@click.argument("slug")
+@click.option("--title", required=True, help="What partners read first.")
+@click.option("--impact", required=True, help="none, minor, major or critical.")
+@click.option("--components", default=None, help="Affected components: NAME,NAME (none: the page).")
+@click.option("--message", default=None, help="The first update (Markdown subset).")
+@click.option("--status", default="investigating", show_default=True, help="The first status.")
+@click.option("--component-status", default=None, help="Set the affected components to this.")
+@click.option("--no-notify", is_flag=True, help="Do not notify partners.")
+def open_incident(
+    slug: str,
+    title: str,
+    impact: str,
+    components: str | None,
+    message: str | None,
+    status: str,
+    component_status: str | None,
+    no_notify: bool,
+) -> None:
+    """Open an incident on a page; print its id."""
+    with transaction():
+        page = statuspages.get_page(slug)
+        incident = incidents.open_incident(
+            CLI,
+            page,
+            title=title,
+            impact=impact,
+            status=status,
+            message=message,
+            components=statuspages.components_named(page, names(components)),
+            component_status=component_status,
+            notify=not no_notify,
+        )
+    click.echo(incident.id)
+
+
+@incidents_cli.command("update")
+@click.argument("incident_id")
+@click.option("--status", required=True, help="investigating, identified, monitoring, resolved.")
+@click.option("--message", required=True, help="The update (Markdown subset).")
+@click.option("--component-status", default=None, help="Set the affected components to this.")
+@click.option("--no-notify", is_flag=True, help="Do not notify partners.")
+def update_incident(
+    incident_id: str, status: str, message: str, component_status: str | None, no_notify: bool
+) -> None:
+    """Post an update to an incident."""
+    with transaction():
+        incident = incidents.get_incident(incident_id)
+        incidents.post_update(
+            CLI,
+            incident,
+            status=status,
+            message=message,
+            component_status=component_status,
+            notify=not no_notify,
+        )
+    click.echo(f"Posted an update to incident {incident.id} ({incident.status.value}).")
+
+
+@incidents_cli.command("resolve")
+@click.argument("incident_id")
+@click.option("--message", default=None, help="The closing update.")
+@click.option("--component-status", default=None, help="Instead of operational.")
+@click.option("--no-notify", is_flag=True, help="Do not notify partners.")
+def resolve_incident(
+    incident_id: str, message: str | None, component_status: str | None, no_notify: bool
+) -> None:
+    """Resolve an incident; its components go back to operational unless told otherwise."""
+    with transaction():
+        incident = incidents.get_incident(incident_id)
+        if not incidents.resolve_incident(
+            CLI,
+            incident,
+            message=message,
+            component_status=component_status,
+            notify=not no_notify,
+        ):
+            raise partners.InvalidValue(messages.INCIDENT_ALREADY_RESOLVED)
+    click.echo(f"Resolved incident {incident.id}.")
+
+
+@maintenance_cli.command("schedule")
+@click.argument("slug")
+@click.option("--title", required=True, help="What partners read first.")
+@click.option("--start", required=True, help="ISO 8601, UTC unless an offset is given.")
+@click.option("--end", required=True, help="ISO 8601, UTC unless an offset is given.")
+@click.option("--components", default=None, help="Affected components: NAME,NAME (none: the page).")
+@click.option("--message", default=None, help="What partners should know (Markdown subset).")
+@click.option("--no-notify", is_flag=True, help="Do not notify partners.")
+def schedule_maintenance(
+    slug: str,
+    title: str,
+    start: str,
+    end: str,
+    components: str | None,
+    message: str | None,
+    no_notify: bool,
+) -> None:
+    """Schedule maintenance on a page; print its id. The mail worker starts and ends it."""
+    with transaction():
+        page = statuspages.get_page(slug)
+        window = maintenance.schedule(
+            CLI,
+            page,
+            title=title,
+            start=maintenance.parse_time(start),
+            end=maintenance.parse_time(end),
+            components=statuspages.components_named(page, names(components)),
+            message=message,
+            notify=not no_notify,
+        )
+    click.echo(window.id)
+
+
+@maintenance_cli.command("cancel")
+@click.argument("window_id")
+def cancel_maintenance(window_id: str) -> None:
+    """Cancel maintenance that has not started."""
+    with transaction():
+        window = maintenance.get_window(window_id)
+        if not maintenance.cancel(CLI, window):
+            raise partners.InvalidValue(messages.WINDOW_NOT_SCHEDULED)
+    click.echo(f"Cancelled maintenance {window.id}.")
+
+
+@maintenance_cli.command("complete")
+@click.argument("window_id")
+def complete_maintenance(window_id: str) -> None:
+    """Complete maintenance in progress now; its components go back to what they were."""
+    with transaction():
+        window = maintenance.get_window(window_id)
+        if not maintenance.complete(CLI, window):
+            raise partners.InvalidValue(messages.WINDOW_NOT_IN_PROGRESS)
+    click.echo(f"Completed maintenance {window.id}.")
 
 
 @demo_cli.command("load")
@@ -190,6 +345,8 @@ def describe(outcomes: Counter[str]) -> str:
         "skipped": "skipped (no active partner)",
         "failed": "failed",
         "dropped": "dropped",
+        "started": "maintenance started",
+        "completed": "maintenance completed",
     }
     parts = [f"{labels.get(status, status)} {count}" for status, count in sorted(outcomes.items())]
     return ", ".join(parts) or "nothing was due"
@@ -198,7 +355,9 @@ def describe(outcomes: Counter[str]) -> str:
 @mail_cli.command("send-pending")
 def send_pending() -> None:
     """Deliver every email that is due now, once, and exit."""
-    click.echo(f"Outbox: {describe(outbox.send_pending())}.")
+    outcomes = maintenance.advance(clock.now())
+    outcomes.update(outbox.send_pending())
+    click.echo(f"Outbox: {describe(outcomes)}.")
 
 
 @mail_cli.command("worker")
@@ -213,7 +372,9 @@ def worker(batch_size: int) -> None:
     click.echo(f"Mail worker {name} started; polling every {interval:g} s.")
     while not stop.is_set():
         try:
-            outcomes = outbox.send_pending(name, batch_size)
+            # Maintenance starts and ends on time here: every deployment runs this loop.
+            outcomes = maintenance.advance(clock.now())
+            outcomes.update(outbox.send_pending(name, batch_size))
         except OperationalError as error:
             # The database is away (restart, failover): wait and carry on.
             db.session.rollback()
@@ -361,6 +522,8 @@ def init_app(app: Flask) -> None:
         mail_cli,
         admin_cli,
         security_cli,
+        incidents_cli,
+        maintenance_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(cleanup)

@@ -1,4 +1,5 @@
-"""A small, realistic demo: three partners, three pages, an incident going on."""
+"""A small, realistic demo: three partners, three pages, an incident going on, maintenance
+in progress and to come, and months of resolved incidents for the history."""
 
 from __future__ import annotations
 
@@ -17,7 +18,13 @@ from .models import (
     IncidentImpact,
     IncidentStatus,
     IncidentUpdate,
+    MaintenanceComponent,
+    MaintenanceState,
+    MaintenanceUpdate,
+    MaintenanceWindow,
+    StatusPage,
 )
+from .statuspages import add_component, add_page, set_component_status
 
 DEMO_PARTNERS = [
     ("alice@acme.example", "Alice Martin", "Acme Logistics"),
@@ -100,7 +107,7 @@ def add_history(component: Component, status_now: ComponentStatus, now: datetime
             ]
         )
     if status_now != ComponentStatus.OPERATIONAL:
-        partners.set_component_status(component, status_now)
+        set_component_status(component, status_now)
         # The current trouble began within the hour.
         component_events(component)[-1].started_at = now - timedelta(minutes=50)
 
@@ -126,23 +133,118 @@ def load() -> str:
     }
     pages = {}
     for slug, name, description, components in DEMO_PAGES:
-        page = partners.add_page(slug, name=name, description=description)
+        page = add_page(slug, name=name, description=description)
         for component_name, status in components:
-            component = partners.add_component(page, component_name, ComponentStatus.OPERATIONAL)
+            component = add_component(page, component_name, ComponentStatus.OPERATIONAL)
             add_history(component, status, now)
         pages[slug] = page
     for email, slugs in DEMO_GRANTS.items():
         for slug in slugs:
             partners.grant_access(SYSTEM, people[email], pages[slug])
 
+    add_incidents(pages, now)
+    add_maintenance(pages, now)
+    db.session.flush()
+    emails = ", ".join(people)
+    return (
+        f"Loaded the demo: partners {emails}; pages {', '.join(pages)}; one open incident, "
+        "maintenance in progress and scheduled, and a resolved history."
+    )
+
+
+# Resolved incidents for the history: (page, title, impact, components, days ago, hours, updates).
+DEMO_HISTORY = [
+    (
+        "payments-api",
+        "Webhook deliveries failing",
+        IncidentImpact.CRITICAL,
+        ["Webhooks"],
+        12,
+        30,
+        [
+            (IncidentStatus.INVESTIGATING, "Webhook deliveries are failing for most endpoints."),
+            (
+                IncidentStatus.IDENTIFIED,
+                "A certificate rotation broke our outbound TLS. We are rolling back.",
+            ),
+            (
+                IncidentStatus.RESOLVED,
+                "Deliveries have caught up. Events from the outage were **retried**; "
+                "see [the retry guide](https://docs.example.com/webhooks/retries).",
+            ),
+        ],
+    ),
+    (
+        "payments-api",
+        "Card authorisations partly declined",
+        IncidentImpact.MAJOR,
+        ["Card authorisation"],
+        33,
+        3,
+        [
+            (IncidentStatus.INVESTIGATING, "Some card authorisations are declined with `05`."),
+            (IncidentStatus.RESOLVED, "An acquirer's outage ended; authorisations are normal."),
+        ],
+    ),
+    (
+        "payments-api",
+        "Slow webhook deliveries",
+        IncidentImpact.MINOR,
+        ["Webhooks"],
+        61,
+        5,
+        [
+            (IncidentStatus.MONITORING, "Deliveries take up to a minute; we are watching."),
+            (IncidentStatus.RESOLVED, "Delivery times are back under a second."),
+        ],
+    ),
+    (
+        "payments-api",
+        "Dashboard sign-in errors",
+        IncidentImpact.MINOR,
+        [],
+        104,
+        2,
+        [
+            (IncidentStatus.INVESTIGATING, "Some partners cannot sign in to the dashboard."),
+            (IncidentStatus.RESOLVED, "A faulty deployment was rolled back."),
+        ],
+    ),
+    (
+        "eu-region",
+        "Intermittent timeouts in Dublin",
+        IncidentImpact.MINOR,
+        ["Dublin (eu-west)"],
+        3,
+        2,
+        [
+            (IncidentStatus.INVESTIGATING, "Some requests to eu-west are timing out."),
+            (
+                IncidentStatus.RESOLVED,
+                "A faulty load balancer node was replaced. All requests are succeeding.",
+            ),
+        ],
+    ),
+]
+
+
+def components_of(page: StatusPage, names: list[str]) -> list[Component]:
+    """Return the page's components with these names."""
+    return [component for component in page.components if component.name in names]
+
+
+def add_incidents(pages: dict[str, StatusPage], now: datetime) -> None:
+    """Add the open incident and the resolved history."""
     started = now - timedelta(minutes=47)
+    payments = pages["payments-api"]
     incident = Incident(
-        page=pages["payments-api"],
+        page=payments,
         title="Elevated webhook delivery delays",
         impact=IncidentImpact.MAJOR,
         status=IncidentStatus.IDENTIFIED,
         started_at=started,
         updated_at=now - timedelta(minutes=12),
+        components=components_of(payments, ["Webhooks", "Card authorisation"]),
     )
     incident.updates = [
         IncidentUpdate(
@@ -153,33 +255,116 @@ def load() -> str:
         ),
         IncidentUpdate(
             status=IncidentStatus.IDENTIFIED,
-            message="A saturated queue in one availability zone is the cause. "
-            "We are adding capacity; card authorisations are slightly slower meanwhile.",
+            message="A saturated queue in one availability zone is the cause. We are:\n\n"
+            "- adding capacity;\n- draining the backlog oldest first.\n\n"
+            "Card authorisations are *slightly slower* meanwhile.",
             created_at=now - timedelta(minutes=12),
         ),
     ]
-    resolved = Incident(
-        page=pages["eu-region"],
-        title="Intermittent timeouts in Dublin",
-        impact=IncidentImpact.MINOR,
-        status=IncidentStatus.RESOLVED,
-        started_at=now - timedelta(days=3, hours=2),
-        updated_at=now - timedelta(days=3),
-        resolved_at=now - timedelta(days=3),
-    )
-    resolved.updates = [
-        IncidentUpdate(
-            status=IncidentStatus.INVESTIGATING,
-            message="Some requests to eu-west are timing out.",
-            created_at=now - timedelta(days=3, hours=2),
-        ),
-        IncidentUpdate(
+    db.session.add(incident)
+    for slug, title, impact, names, days_ago, hours, steps in DEMO_HISTORY:
+        page = pages[slug]
+        began = now - timedelta(days=days_ago)
+        ended = began + timedelta(hours=hours)
+        past = Incident(
+            page=page,
+            title=title,
+            impact=impact,
             status=IncidentStatus.RESOLVED,
-            message="A faulty load balancer node was replaced. All requests are succeeding.",
-            created_at=now - timedelta(days=3),
+            started_at=began,
+            updated_at=ended,
+            resolved_at=ended,
+            components=components_of(page, names),
+        )
+        spacing = (ended - began) / max(len(steps) - 1, 1)
+        past.updates = [
+            IncidentUpdate(status=status, message=message, created_at=began + spacing * index)
+            for index, (status, message) in enumerate(steps)
+        ]
+        db.session.add(past)
+
+
+def add_maintenance(pages: dict[str, StatusPage], now: datetime) -> None:
+    """Add a window in progress, one scheduled in three days and one completed."""
+    data = pages["data-platform"]
+    (feed,) = components_of(data, ["Partner data feed"])
+    running = MaintenanceWindow(
+        page=data,
+        title="Partner data feed: storage migration",
+        message="We are moving the feed to new storage. Files published during the window "
+        "arrive **after** it ends.",
+        state=MaintenanceState.IN_PROGRESS,
+        scheduled_start=now - timedelta(minutes=50),
+        scheduled_end=now + timedelta(hours=2, minutes=10),
+        started_at=now - timedelta(minutes=50),
+        created_at=now - timedelta(days=5),
+        updated_at=now - timedelta(minutes=50),
+    )
+    # The feed went under maintenance when the window began (add_history wrote that event).
+    running.affected = [
+        MaintenanceComponent(
+            component=feed,
+            previous_status=ComponentStatus.OPERATIONAL,
+            status_event_id=component_events(feed)[-1].id,
+        )
+    ]
+    running.updates = [
+        MaintenanceUpdate(
+            state=MaintenanceState.SCHEDULED,
+            message=running.message,
+            created_at=now - timedelta(days=5),
+        ),
+        MaintenanceUpdate(
+            state=MaintenanceState.IN_PROGRESS,
+            message="The maintenance has begun.",
+            created_at=now - timedelta(minutes=50),
         ),
     ]
-    db.session.add_all([incident, resolved])
-    db.session.flush()
-    emails = ", ".join(people)
-    return f"Loaded the demo: partners {emails}; pages {', '.join(pages)}; one open incident."
+    payments = pages["payments-api"]
+    start = (now + timedelta(days=3)).replace(hour=2, minute=0, second=0, microsecond=0)
+    upcoming = MaintenanceWindow(
+        page=payments,
+        title="Payout engine upgrade",
+        message="Payouts are queued during the upgrade and sent when it ends. "
+        "Nothing else is affected.",
+        state=MaintenanceState.SCHEDULED,
+        scheduled_start=start,
+        scheduled_end=start + timedelta(hours=1, minutes=30),
+        created_at=now - timedelta(days=1),
+        updated_at=now - timedelta(days=1),
+    )
+    upcoming.affected = [
+        MaintenanceComponent(component=c) for c in components_of(payments, ["Payouts"])
+    ]
+    upcoming.updates = [
+        MaintenanceUpdate(
+            state=MaintenanceState.SCHEDULED,
+            message=upcoming.message,
+            created_at=now - timedelta(days=1),
+        )
+    ]
+    began = now - timedelta(days=20)
+    done = MaintenanceWindow(
+        page=data,
+        title="Nightly export database upgrade",
+        message="Exports run late tonight while we upgrade their database.",
+        state=MaintenanceState.COMPLETED,
+        scheduled_start=began,
+        scheduled_end=began + timedelta(hours=8),
+        started_at=began,
+        ended_at=began + timedelta(hours=8),
+        created_at=began - timedelta(days=7),
+        updated_at=began + timedelta(hours=8),
+    )
+    done.affected = [
+        MaintenanceComponent(component=c, previous_status=ComponentStatus.OPERATIONAL)
+        for c in components_of(data, ["Nightly exports"])
+    ]
+    done.updates = [
+        MaintenanceUpdate(
+            state=MaintenanceState.COMPLETED,
+            message="The maintenance is complete.",
+            created_at=began + timedelta(hours=8),
+        )
+    ]
+    db.session.add_all([running, upcoming, done])

@@ -6,7 +6,7 @@ test checks that these models and the migrations never drift apart.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     DateTime,
     Enum,
     ForeignKey,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -153,6 +155,10 @@ class StatusPage(Model):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Bumped in the transaction of every write that changes what the page
+    # shows (statuspages.py listens to flushes): rendered pages are cached
+    # under it, so a committed write is never followed by a stale page.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     components: Mapped[list[Component]] = relationship(
         back_populates="page",
@@ -185,8 +191,24 @@ class Component(Model):
     page: Mapped[StatusPage] = relationship(back_populates="components")
 
 
+# Which components an incident affects; none listed = the whole page.
+incident_components = Table(
+    "incident_components",
+    db.metadata,
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "component_id",
+        ForeignKey("components.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
 class Incident(Model):
     __tablename__ = "incidents"
+    # History: a page's resolved incidents, newest first.
+    __table_args__ = (Index("ix_incidents_page_id_resolved_at", "page_id", "resolved_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     page_id: Mapped[int] = mapped_column(
@@ -204,6 +226,9 @@ class Incident(Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     page: Mapped[StatusPage] = relationship(back_populates="incidents")
+    components: Mapped[list[Component]] = relationship(
+        secondary=incident_components, order_by="(Component.position, Component.id)"
+    )
     updates: Mapped[list[IncidentUpdate]] = relationship(
         back_populates="incident",
         cascade="all, delete-orphan",
@@ -215,6 +240,11 @@ class Incident(Model):
     def is_open(self) -> bool:
         """Return whether the incident is still going on."""
         return self.status != IncidentStatus.RESOLVED
+
+    @property
+    def duration(self) -> timedelta | None:
+        """Return how long the incident lasted (None while it is open)."""
+        return self.resolved_at - self.started_at if self.resolved_at else None
 
 
 class IncidentUpdate(Model):
@@ -229,6 +259,107 @@ class IncidentUpdate(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     incident: Mapped[Incident] = relationship(back_populates="updates")
+
+
+class MaintenanceState(StrEnum):
+    """Where a maintenance window is in its life."""
+
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        """Return the words a person reads for this state."""
+        return self.value.replace("_", " ").capitalize()
+
+
+class MaintenanceWindow(Model):
+    """Planned work on some components of a page (none listed = the whole page)."""
+
+    __tablename__ = "maintenance_windows"
+    __table_args__ = (
+        # The mail worker asks every second which windows are due to start or end.
+        Index("ix_maintenance_windows_state_scheduled_start", "state", "scheduled_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(
+        ForeignKey("status_pages.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[MaintenanceState] = mapped_column(
+        _enum(MaintenanceState), default=MaintenanceState.SCHEDULED
+    )
+    scheduled_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    scheduled_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    page: Mapped[StatusPage] = relationship()
+    affected: Mapped[list[MaintenanceComponent]] = relationship(
+        back_populates="window", cascade="all, delete-orphan", passive_deletes=True
+    )
+    updates: Mapped[list[MaintenanceUpdate]] = relationship(
+        back_populates="window",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="(MaintenanceUpdate.created_at.desc(), MaintenanceUpdate.id.desc())",
+    )
+
+    @property
+    def components(self) -> list[Component]:
+        """Return the affected components in page order."""
+        return sorted(
+            (link.component for link in self.affected),
+            key=lambda component: (component.position, component.id),
+        )
+
+    @property
+    def is_active(self) -> bool:
+        """Return whether the window is still to come or going on."""
+        return self.state in (MaintenanceState.SCHEDULED, MaintenanceState.IN_PROGRESS)
+
+
+class MaintenanceComponent(Model):
+    """A component a window affects, and what it was before the window put it in maintenance.
+
+    ``status_event_id`` is the status event the window's start wrote: at the
+    end, the component goes back to ``previous_status`` only if that event is
+    still its latest (nobody changed it meanwhile).
+    """
+
+    __tablename__ = "maintenance_components"
+
+    window_id: Mapped[int] = mapped_column(
+        ForeignKey("maintenance_windows.id", ondelete="CASCADE"), primary_key=True
+    )
+    component_id: Mapped[int] = mapped_column(
+        ForeignKey("components.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    previous_status: Mapped[ComponentStatus | None] = mapped_column(_enum(ComponentStatus))
+    status_event_id: Mapped[int | None] = mapped_column(Integer)
+
+    window: Mapped[MaintenanceWindow] = relationship(back_populates="affected")
+    component: Mapped[Component] = relationship()
+
+
+class MaintenanceUpdate(Model):
+    __tablename__ = "maintenance_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_id: Mapped[int] = mapped_column(
+        ForeignKey("maintenance_windows.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[MaintenanceState] = mapped_column(_enum(MaintenanceState))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    window: Mapped[MaintenanceWindow] = relationship(back_populates="updates")
 
 
 class AccessGrant(Model):

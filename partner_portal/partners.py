@@ -1,4 +1,7 @@
-"""Partners, status pages and who may see what: the portal's directory.
+"""Partners and their grants: the portal's directory.
+
+Status pages and components live in ``statuspages.py`` (shared by the console,
+the CLI and the API); their old names here still work (see the end).
 
 The console, the command line and the CSV import change partners and grants
 through the same functions here, each one transaction (``unit_of_work``)
@@ -22,9 +25,6 @@ from .actors import Actor, record_action
 from .extensions import changed_rows, db, run, unit_of_work
 from .models import (
     AccessGrant,
-    Component,
-    ComponentStatus,
-    ComponentStatusEvent,
     MagicLinkToken,
     OutboxJob,
     OutboxStatus,
@@ -290,88 +290,6 @@ def erase_partner(partner: Partner) -> dict[str, int]:
     return counts
 
 
-def find_page(slug: str) -> StatusPage | None:
-    """Return the status page with this slug, if any."""
-    return db.session.scalar(select(StatusPage).where(StatusPage.slug == slug))
-
-
-def get_page(slug: str) -> StatusPage:
-    """Return the status page with this slug, or raise UnknownPage."""
-    page = find_page(slug.strip().lower())
-    if page is None:
-        raise UnknownPage(f"No status page has the slug {slug!r}.")
-    return page
-
-
-def add_page(slug: str, *, name: str, description: str = "") -> StatusPage:
-    """Create a status page."""
-    slug = (slug or "").strip().lower()
-    if not SLUG_PATTERN.fullmatch(slug) or len(slug) > 64:
-        raise InvalidValue(
-            "A slug is lowercase letters, digits and single hyphens, like 'payments-api'."
-        )
-    if find_page(slug) is not None:
-        raise DuplicatePage(f"A status page with the slug {slug} already exists.")
-    page = StatusPage(
-        slug=slug,
-        name=clean_text(name, field="Name"),
-        description=(description or "").strip()[:2000],
-        created_at=clock.now(),
-    )
-    db.session.add(page)
-    db.session.flush()
-    return page
-
-
-def parse_component_status(value: str) -> ComponentStatus:
-    """Return the status named by ``value``, or raise InvalidValue listing the choices."""
-    try:
-        return ComponentStatus(value.strip().lower())
-    except ValueError:
-        choices = ", ".join(status.value for status in ComponentStatus)
-        raise InvalidValue(f"Status must be one of: {choices}.") from None
-
-
-def add_component(
-    page: StatusPage, name: str, status: ComponentStatus = ComponentStatus.OPERATIONAL
-) -> Component:
-    """Add a component at the end of a page."""
-    position = len(page.components)
-    component = Component(
-        page=page,
-        name=clean_text(name, field="Component name"),
-        status=status,
-        position=position,
-        updated_at=clock.now(),
-    )
-    db.session.add(component)
-    db.session.flush()
-    db.session.add(
-        ComponentStatusEvent(
-            component_id=component.id, status=status, previous_status=None, started_at=clock.now()
-        )
-    )
-    return component
-
-
-def set_component_status(component: Component, status: ComponentStatus) -> bool:
-    """Change a component's status, recording it for the history bar; return whether it changed."""
-    if component.status == status:
-        return False
-    now = clock.now()
-    db.session.add(
-        ComponentStatusEvent(
-            component_id=component.id,
-            status=status,
-            previous_status=component.status,
-            started_at=now,
-        )
-    )
-    component.status = status
-    component.updated_at = now
-    return True
-
-
 def _grant(partner: Partner, page: StatusPage, until: datetime | None) -> AccessGrant:
     grant = db.session.scalar(
         select(AccessGrant).where(
@@ -459,3 +377,25 @@ def import_partners(
             progress(index)
     record_action("partners.imported", actor, details={"count": len(rows)})
     return len(rows)
+
+
+# Moved to statuspages.py; kept importable from here while branches written
+# against the old place are merged (looked up lazily: statuspages imports us).
+_MOVED_TO_STATUSPAGES = frozenset(
+    {
+        "find_page",
+        "get_page",
+        "add_page",
+        "parse_component_status",
+        "add_component",
+        "set_component_status",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED_TO_STATUSPAGES:
+        from . import statuspages
+
+        return getattr(statuspages, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

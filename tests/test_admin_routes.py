@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -15,6 +17,7 @@ from partner_portal.models import (
     IncidentImpact,
     IncidentStatus,
     MagicLinkToken,
+    MaintenanceWindow,
     Partner,
     PartnerSession,
     StatusPage,
@@ -34,6 +37,7 @@ IDS = {
     "session_id": 1,
     "token_id": 1,
     "job_id": 1,
+    "window_id": 1,
     "slug": "payments-api",
 }
 
@@ -84,6 +88,14 @@ def world(app, clock):
                 status=IncidentStatus.INVESTIGATING,
             )
         )
+        db.session.add(
+            MaintenanceWindow(
+                page=page,
+                title="Upgrade",
+                scheduled_start=clock.at + timedelta(days=1),
+                scheduled_end=clock.at + timedelta(days=1, hours=1),
+            )
+        )
         tokens.mint_token(
             email="alice@acme.example",
             purpose=Purpose.LOGIN,
@@ -99,6 +111,8 @@ def snapshot(app) -> tuple:
             db.session.scalar(select(func.count()).select_from(model))
             for model in (Partner, StatusPage, Component, Incident, AccessGrant)
         )
+        window = db.session.get(MaintenanceWindow, 1)
+        counts += (window.state, window.scheduled_end, len(window.updates))
         partner = db.session.get(Partner, 1)
         token = db.session.get(MagicLinkToken, 1)
         sessions = db.session.scalar(select(func.count()).select_from(PartnerSession))
@@ -161,6 +175,11 @@ NONSENSE = {
     "return_to": "//evil.example/",
     "password": "x",
     "confirm": "y",
+    "start": "2026-02-30T25:61",
+    "end": "never",
+    "components": ["999", "abc"],
+    "component_status": "purple",
+    "notify": "maybe",
 }
 
 

@@ -1,7 +1,7 @@
 """staff: roles, invited accounts without a password yet, TOTP credentials, recovery codes
 
 Revision ID: 0012_staff
-Revises: 0009_hardening
+Revises: 0010_incidents_maintenance
 Create Date: 2026-11-29 12:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_staff'
-down_revision = '0009_hardening'
+down_revision = '0010_incidents_maintenance'
 branch_labels = None
 depends_on = None
 

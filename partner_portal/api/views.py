@@ -18,7 +18,7 @@ from datetime import timedelta
 from flask import Blueprint, g, jsonify, request, session
 from werkzeug.wrappers import Response
 
-from .. import clock, messages, status
+from .. import clock, messages, visibility
 from ..auth import service
 from ..auth.identity import begin_partner_session
 from ..extensions import csrf
@@ -111,14 +111,14 @@ def me() -> Response | tuple[Response, int]:
     """Describe the signed-in partner and the pages they can see."""
     if g.partner is None:
         return error(messages.API_AUTH_REQUIRED, 401)
-    pages = status.visible_pages(g.partner.id, clock.now())
+    scopes = visibility.visible_pages(g.partner.id, clock.now())
     return jsonify(
         id=g.partner.id,
         email=g.partner.email,
         name=g.partner.name,
         statusPages=[
-            {"id": summary.page.id, "name": summary.page.name, "slug": summary.page.slug}
-            for summary in pages
+            {"id": scope.page.id, "name": scope.page.name, "slug": scope.page.slug}
+            for scope in scopes
         ],
     )
 

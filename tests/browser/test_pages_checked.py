@@ -36,6 +36,8 @@ from partner_portal.models import (
     Incident,
     IncidentStatus,
     MagicLinkToken,
+    MaintenanceState,
+    MaintenanceWindow,
     OutboxJob,
     OutboxStatus,
     Partner,
@@ -81,6 +83,8 @@ PAGES: dict[str, tuple[str, str]] = {
     "links.confirm_password_reset": ("resetting", "/admin/password-reset/new"),
     "portal.dashboard": ("partner", "/partner/dashboard"),
     "portal.status_page": ("partner", "/partner/status/payments-api"),
+    "portal.show_incident": ("partner", "/partner/status/payments-api/incidents/{incident}"),
+    "portal.history": ("partner", "/partner/status/payments-api/history"),
     "account.overview": ("partner", "/partner/account"),
     "links.confirm_account_deletion": ("deleting", "/partner/account/delete/confirm"),
     "links.confirm_email_change": ("changing-email", "/partner/account/email/confirm"),
@@ -111,6 +115,9 @@ PAGES: dict[str, tuple[str, str]] = {
     "admin.show_incident": ("admin", "/admin/incidents/{incident}"),
     "admin.edit_incident": ("admin", "/admin/incidents/{incident}/edit"),
     "admin.delete_incident": ("admin", "/admin/incidents/{incident}/delete"),
+    "admin.schedule_maintenance": ("admin", "/admin/pages/{page}/maintenance/new"),
+    "admin.show_maintenance": ("admin", "/admin/maintenance/{window}"),
+    "admin.cancel_maintenance": ("admin", "/admin/maintenance/{window}/cancel"),
     "admin.audit_log": ("admin", "/admin/audit"),
     "admin.show_outbox": ("admin", "/admin/outbox"),
     "admin.account_security": ("admin", "/admin/account"),
@@ -131,6 +138,13 @@ STATES: dict[str, tuple[str, str]] = {
     "portal.status_page (every status)": ("partner", "/partner/status/storefront"),
     "admin.show_partner (invited)": ("admin", "/admin/partners/{grace}"),
     "admin.show_incident (resolved)": ("admin", "/admin/incidents/{resolved}"),
+    "portal.show_incident (resolved)": (
+        "partner",
+        "/partner/status/payments-api/incidents/{resolved}",
+    ),
+    "portal.history (one day)": ("partner", "/partner/status/payments-api/history?day={day}"),
+    "admin.show_maintenance (in progress)": ("admin", "/admin/maintenance/{running}"),
+    "admin.show_maintenance (completed)": ("admin", "/admin/maintenance/{completed}"),
     "admin.preview_page (history)": ("admin", "/admin/partners/{frank}/preview/payments-api"),
     "admin.audit_log (filtered)": ("admin", "/admin/audit?severity=warning"),
     "admin.list_partners (no match)": ("admin", "/admin/partners?q=nobody"),
@@ -200,16 +214,21 @@ def seeded_ids(portal) -> dict[str, object]:  # noqa: ANN001
         grace = db.session.scalar(db.select(Partner).filter_by(email="grace@initech.example"))
         page = db.session.scalar(db.select(StatusPage).filter_by(slug="payments-api"))
         incidents = {
-            i.status is IncidentStatus.RESOLVED: i.id
-            for i in db.session.scalars(db.select(Incident))
+            i.status is IncidentStatus.RESOLVED: i
+            for i in db.session.scalars(db.select(Incident).filter_by(page_id=page.id))
         }
+        windows = {w.state: w.id for w in db.session.scalars(db.select(MaintenanceWindow))}
         return {
             "frank": frank.id,
             "grace": grace.id,
             "page": page.id,
             "component": db.session.scalar(db.select(Component.id).filter_by(page_id=page.id)),
-            "incident": incidents[False],
-            "resolved": incidents[True],
+            "incident": incidents[False].id,
+            "resolved": incidents[True].id,
+            "day": incidents[True].started_at.date().isoformat(),
+            "window": windows[MaintenanceState.SCHEDULED],
+            "running": windows[MaintenanceState.IN_PROGRESS],
+            "completed": windows[MaintenanceState.COMPLETED],
             "grant": db.session.scalar(db.select(AccessGrant.id).filter_by(partner_id=frank.id)),
             "session": db.session.scalar(
                 db.select(PartnerSession.id).filter_by(partner_id=frank.id)
@@ -316,6 +335,7 @@ def test_every_page_passes_axe_and_the_nu_html_checker(browser, seeded, smtp, tm
     page.goto(link_in(emails["login_link"]))
     visit_all("confirming")
     submit(page, "Sign in")
+    sweep.ids = seeded_ids(portal)  # incident ids and the like; Frank's session exists now
     visit_all("partner")
 
     # Self-service: a deletion link opened (never confirmed here), then an address change.
@@ -512,14 +532,21 @@ def test_status_is_never_told_by_colour_alone(page, seeded, smtp):
     badges = page.locator(".badge").all_inner_texts()
     assert len(badges) == 5  # the page's overall status and its four components
     assert {text.strip() for text in badges} <= labels
-    # Each history bar is described in words, and every day names its status on hover...
+    # Each history bar is a group named by its component, with its uptime in words; every
+    # day names its worst status and minutes affected (its accessible name and its tooltip)...
     for bar in page.locator(".history").all():
-        assert bar.get_attribute("role") == "img"
-        assert re.match(r"Last 90 days: \d+ days? operational", bar.get_attribute("aria-label"))
+        assert bar.get_attribute("role") == "group"
+        uptime = page.locator(f"#{bar.get_attribute('aria-describedby')}").inner_text()
+        assert re.match(r"\d+\.\d\d % uptime", uptime)
         assert bar.locator(".day").count() == 90
         titles = bar.locator(".day").evaluate_all("days => days.map(d => d.title)")
-        assert all(re.match(r"\d\d \w{3} \d{4}: \w", title) for title in titles)
-    assert "2 days major outage" in page.locator(".history").last.get_attribute("aria-label")
+        assert all(
+            re.match(r"\d\d \w{3} \d{4}: (no data|\w.*, \d+ minutes? affected)", t) for t in titles
+        )
+    webhooks = page.locator(".history").last
+    assert webhooks.locator(".day.status-major_outage").count() == 2
+    # Days with incidents are links to them.
+    assert webhooks.locator("a.day").count() >= 2
     # ...and a visible legend names the colours.
     legend = page.locator(".legend")
     expect(legend).to_be_visible()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ... import messages
+from ... import incidents, messages
+from ... import statuspages as pages
 from ...extensions import db
 from ...models import Component, Incident, IncidentStatus, Role, StatusPage
 from ...partners import DirectoryError, DuplicatePage
@@ -25,6 +26,7 @@ from .forms import (
     PageEditForm,
     PageForm,
     ResolveForm,
+    with_components,
 )
 
 
@@ -60,7 +62,7 @@ def create_page() -> Page:
     form = PageForm()
     if form.validate_on_submit():
         try:
-            page = statuspages.create_page(
+            page = pages.create_page(
                 actor(), form.slug.data, form.name.data, form.description.data or ""
             )
         except DuplicatePage as error:
@@ -88,6 +90,7 @@ def show_page(page_id: int) -> str:
         grant_form=grant_form,
         grants=statuspages.page_grants(page),
         incidents=statuspages.page_incidents(page),
+        windows=statuspages.page_windows(page),
         move_form=MoveForm(formdata=None),
         button=ButtonForm(formdata=None),
     )
@@ -101,7 +104,7 @@ def edit_page(page_id: int) -> Page:
     form = PageEditForm(obj=page)
     if form.validate_on_submit():
         try:
-            statuspages.update_page(actor(), page, form.name.data, form.description.data or "")
+            pages.update_page(actor(), page, form.name.data, form.description.data or "")
         except DirectoryError as error:
             form.name.errors.append(str(error))
         else:
@@ -124,7 +127,7 @@ def delete_page(page_id: int) -> Page:
             url_for(".show_page", page_id=page.id),
         )
     name = page.name
-    statuspages.delete_page(actor(), page)
+    pages.delete_page(actor(), page)
     flash(messages.PAGE_DELETED.format(name=name), "success")
     return redirect(url_for(".list_pages"), 303)
 
@@ -136,7 +139,7 @@ def add_component(page_id: int) -> Page:
     page = get_or_404(StatusPage, page_id)
     form = ComponentForm()
     if form.validate_on_submit():
-        component = statuspages.add_component(actor(), page, form.name.data, form.status.data)
+        component = pages.create_component(actor(), page, form.name.data, form.status.data)
         flash(messages.COMPONENT_ADDED.format(name=component.name), "success")
         return show(page.id)
     return render_form("admin/pages/component.html", form, page=page, component=None)
@@ -149,7 +152,7 @@ def edit_component(component_id: int) -> Page:
     component = get_or_404(Component, component_id)
     form = ComponentForm(obj=component, status=component.status.value)
     if form.validate_on_submit():
-        statuspages.update_component(actor(), component, form.name.data, form.status.data)
+        pages.update_component(actor(), component, form.name.data, form.status.data)
         flash(messages.COMPONENT_UPDATED.format(name=component.name), "success")
         return show(component.page_id)
     return render_form("admin/pages/component.html", form, page=component.page, component=component)
@@ -161,9 +164,7 @@ def move_component(component_id: int) -> Response:
     """Move a component one place up or down."""
     component = get_or_404(Component, component_id)
     form = MoveForm()
-    if form.validate_on_submit() and statuspages.move_component(
-        actor(), component, form.direction.data
-    ):
+    if form.validate_on_submit() and pages.move_component(actor(), component, form.direction.data):
         flash(messages.COMPONENT_MOVED.format(name=component.name), "success")
     return show(component.page_id)
 
@@ -182,29 +183,51 @@ def delete_component(component_id: int) -> Page:
             url_for(".show_page", page_id=page_id),
         )
     name = component.name
-    statuspages.delete_component(actor(), component)
+    pages.delete_component(actor(), component)
     flash(messages.COMPONENT_DELETED.format(name=name), "success")
     return show(page_id)
+
+
+def failed(form: object, error: DirectoryError) -> None:
+    """Show a domain error above the form (it names the field it is about)."""
+    flash(str(error), "error")
 
 
 @bp.route("/pages/<int:page_id>/incidents/new", methods=["GET", "POST"])
 @requires(Role.COMMUNICATOR)
 def open_incident(page_id: int) -> Page:
-    """Open an incident with its first update."""
+    """Open an incident with its first update, its components and their status."""
     page = get_or_404(StatusPage, page_id)
-    form = IncidentForm()
+    form = with_components(IncidentForm(), page.components)
     if form.validate_on_submit():
-        incident = statuspages.open_incident(
-            actor(),
-            page,
-            form.title.data,
-            form.impact.data,
-            form.status.data,
-            form.message.data,
-        )
-        flash(messages.INCIDENT_OPENED.format(title=incident.title), "success")
-        return show_incident_page(incident.id)
+        try:
+            incident = incidents.open_incident(
+                actor(),
+                page,
+                title=form.title.data,
+                impact=form.impact.data,
+                status=form.status.data,
+                message=form.message.data,
+                components=pages.components_by_id(page, form.components.data or []),
+                component_status=form.component_status.data,
+                notify=form.notify.data,
+            )
+        except DirectoryError as error:
+            failed(form, error)
+        else:
+            flash(messages.INCIDENT_OPENED.format(title=incident.title), "success")
+            return show_incident_page(incident.id)
     return render_form("admin/incidents/new.html", form, page=page)
+
+
+def incident_forms(incident: Incident, **given: object) -> dict[str, object]:
+    """Return the forms of an incident's console page (those given replace the blank ones)."""
+    update_form = IncidentUpdateForm(formdata=None, status=incident.status.value)
+    if not incident.is_open:
+        update_form.status.choices = choices(IncidentStatus)
+    forms = {"update_form": update_form, "resolve_form": ResolveForm(formdata=None)}
+    forms.update(given)
+    return forms
 
 
 @bp.get("/incidents/<int:incident_id>")
@@ -212,70 +235,101 @@ def open_incident(page_id: int) -> Page:
 def show_incident(incident_id: int) -> str:
     """One incident: its updates, a form to post the next one, and resolve."""
     incident = get_or_404(Incident, incident_id)
-    update_form = IncidentUpdateForm(formdata=None, status=incident.status.value)
-    if not incident.is_open:
-        update_form.status.choices = choices(IncidentStatus)
     return render_template(
-        "admin/incidents/show.html",
-        incident=incident,
-        update_form=update_form,
-        resolve_form=ResolveForm(formdata=None),
+        "admin/incidents/show.html", incident=incident, **incident_forms(incident)
     )
 
 
 @bp.post("/incidents/<int:incident_id>/updates")
 @requires(Role.COMMUNICATOR)
 def post_incident_update(incident_id: int) -> Page:
-    """Post an update (status and message) partners read on the page."""
+    """Post an update (status, message, components' status) partners read on the page."""
     incident = get_or_404(Incident, incident_id)
     form = IncidentUpdateForm()
     if not incident.is_open:
         # A resolved incident can be reopened by posting an open status.
         form.status.choices = choices(IncidentStatus)
     if form.validate_on_submit():
-        statuspages.post_update(actor(), incident, form.status.data, form.message.data)
-        flash(messages.INCIDENT_UPDATED.format(title=incident.title), "success")
-        return show_incident_page(incident.id)
+        try:
+            incidents.post_update(
+                actor(),
+                incident,
+                status=form.status.data,
+                message=form.message.data,
+                component_status=form.component_status.data,
+                notify=form.notify.data,
+            )
+        except DirectoryError as error:
+            failed(form, error)
+        else:
+            flash(messages.INCIDENT_UPDATED.format(title=incident.title), "success")
+            return show_incident_page(incident.id)
     return render_form(
         "admin/incidents/show.html",
         form,
         incident=incident,
-        update_form=form,
-        resolve_form=ResolveForm(formdata=None),
+        **incident_forms(incident, update_form=form),
     )
 
 
 @bp.post("/incidents/<int:incident_id>/resolve")
 @requires(Role.COMMUNICATOR)
 def resolve_incident(incident_id: int) -> Page:
-    """Resolve an incident with a closing message."""
+    """Resolve an incident with a closing message; its components go back to operational."""
     incident = get_or_404(Incident, incident_id)
     form = ResolveForm()
     if form.validate_on_submit():
-        if statuspages.resolve_incident(actor(), incident, form.message.data):
-            flash(messages.INCIDENT_RESOLVED.format(title=incident.title), "success")
+        try:
+            resolved = incidents.resolve_incident(
+                actor(),
+                incident,
+                message=form.message.data,
+                component_status=form.component_status.data,
+                notify=form.notify.data,
+            )
+        except DirectoryError as error:
+            failed(form, error)
         else:
-            flash(messages.INCIDENT_ALREADY_RESOLVED, "info")
-        return show_incident_page(incident.id)
+            if resolved:
+                flash(messages.INCIDENT_RESOLVED.format(title=incident.title), "success")
+            else:
+                flash(messages.INCIDENT_ALREADY_RESOLVED, "info")
+            return show_incident_page(incident.id)
     return render_form(
         "admin/incidents/show.html",
         form,
         incident=incident,
-        update_form=IncidentUpdateForm(formdata=None, status=incident.status.value),
-        resolve_form=form,
+        **incident_forms(incident, resolve_form=form),
     )
 
 
 @bp.route("/incidents/<int:incident_id>/edit", methods=["GET", "POST"])
 @requires(Role.COMMUNICATOR)
 def edit_incident(incident_id: int) -> Page:
-    """Correct an incident's title or impact."""
+    """Correct an incident's title, impact or affected components."""
     incident = get_or_404(Incident, incident_id)
-    form = IncidentEditForm(obj=incident, impact=incident.impact.value)
+    form = with_components(
+        IncidentEditForm(
+            obj=incident,
+            impact=incident.impact.value,
+            components=[component.id for component in incident.components],
+        ),
+        incident.page.components,
+    )
     if form.validate_on_submit():
-        statuspages.edit_incident(actor(), incident, form.title.data, form.impact.data)
-        flash(messages.INCIDENT_EDITED.format(title=incident.title), "success")
-        return show_incident_page(incident.id)
+        try:
+            incidents.edit_incident(
+                actor(),
+                incident,
+                title=form.title.data,
+                impact=form.impact.data,
+                components=pages.components_by_id(incident.page, form.components.data or []),
+            )
+        except DirectoryError as error:
+            failed(form, error)
+        else:
+            flash(messages.INCIDENT_EDITED.format(title=incident.title), "success")
+            return show_incident_page(incident.id)
     return render_form("admin/incidents/edit.html", form, incident=incident)
 
 
@@ -294,6 +348,6 @@ def delete_incident(incident_id: int) -> Page:
             url_for(".show_incident", incident_id=incident.id),
         )
     title = incident.title
-    statuspages.delete_incident(actor(), incident)
+    incidents.delete_incident(actor(), incident)
     flash(messages.INCIDENT_DELETED.format(title=title), "success")
     return show(page_id)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ... import clock, importer, invitations, messages, partners, status
+from ... import clock, importer, invitations, messages, partners, visibility
 from ...extensions import db
 from ...messages import describe_duration
 from ...models import AccessGrant, Partner, Role, StatusPage
 from ...partners import DirectoryError, DuplicatePartner, InvalidEmail
+from ...portal import pagecache
 from ...web import url_prefix
 from ..blueprint import bp
 from ..console import Page, confirm, render_form
@@ -309,13 +310,10 @@ def revoke_access(grant_id: int) -> Page:
 def preview_dashboard(partner_id: int) -> str:
     """Show exactly the dashboard the partner would see; no partner session is made."""
     partner = partner_or_404(partner_id)
-    pages = status.visible_pages(partner.id, clock.now())
-    return render_template(
-        "portal/dashboard.html",
-        pages=pages,
-        preview=partner,
-        page_url_prefix=url_prefix("admin.preview_page", partner_id=partner.id),
-    )
+    now = clock.now()
+    prefix = url_prefix("admin.preview_page", partner_id=partner.id)
+    cards = pagecache.dashboard_cards(visibility.visible_pages(partner.id, now), now, prefix)
+    return render_template("portal/dashboard.html", cards=cards, preview=partner)
 
 
 @bp.get("/partners/<int:partner_id>/preview/<slug>")
@@ -323,10 +321,12 @@ def preview_dashboard(partner_id: int) -> str:
 def preview_page(partner_id: int, slug: str) -> str:
     """Show one status page as the partner would see it (404 if they could not)."""
     partner = partner_or_404(partner_id)
-    view = status.visible_page(partner.id, slug, clock.now())
-    if view is None:
+    now = clock.now()
+    scope = visibility.visible_page(partner.id, slug, now)
+    if scope is None:
         abort(404)
-    return render_template("portal/status.html", view=view, preview=partner)
+    body = pagecache.status_body(scope, now, links=None)
+    return render_template("portal/status.html", page=scope.page, body=body, preview=partner)
 
 
 @bp.route("/partners/import", methods=["GET", "POST"])
