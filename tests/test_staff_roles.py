@@ -7,6 +7,8 @@ fails; with one, each lower role is refused it here, and nothing changes.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
@@ -22,6 +24,7 @@ from partner_portal.models import (
     IncidentImpact,
     IncidentStatus,
     MagicLinkToken,
+    MaintenanceWindow,
     OutboxJob,
     Partner,
     Role,
@@ -52,6 +55,7 @@ IDS = {
     "token_id": 1,
     "job_id": 1,
     "admin_id": 1,
+    "window_id": 1,
     "slug": "payments-api",
 }
 STAFF = {role: f"{role.value}@portal.example" for role in Role}
@@ -118,6 +122,9 @@ def test_the_roles_are_exactly_the_issues():
     assert routes[("POST", "/admin/partners/import")] is Role.EDITOR
     assert routes[("POST", "/admin/pages/1/incidents/new")] is Role.COMMUNICATOR
     assert routes[("POST", "/admin/incidents/1/updates")] is Role.COMMUNICATOR
+    assert routes[("POST", "/admin/pages/1/maintenance/new")] is Role.COMMUNICATOR
+    assert routes[("POST", "/admin/maintenance/1/cancel")] is Role.COMMUNICATOR
+    assert routes[("GET", "/admin/maintenance/1")] is Role.VIEWER
     assert routes[("GET", "/admin/audit")] is Role.VIEWER
     assert routes[("GET", "/admin/partners/1")] is Role.VIEWER
     # A viewer changes nothing: every POST it may send is about its own account.
@@ -165,6 +172,14 @@ def world(app, clock):
                 status=IncidentStatus.INVESTIGATING,
             )
         )
+        db.session.add(
+            MaintenanceWindow(
+                page=page,
+                title="Upgrade",
+                scheduled_start=clock.at + timedelta(days=1),
+                scheduled_end=clock.at + timedelta(days=1, hours=1),
+            )
+        )
         tokens.mint_token(
             email="alice@acme.example",
             purpose=Purpose.LOGIN,
@@ -187,7 +202,18 @@ def snapshot(app) -> tuple:
             for a in db.session.scalars(select(Admin).order_by(Admin.id))
         )
         incident = db.session.get(Incident, 1)
-        return counts, partner.is_active, partner.name, token.revoked_at, staff, incident.status
+        window = db.session.get(MaintenanceWindow, 1)
+        maintenance = (window.state, window.scheduled_end, len(window.updates))
+        return (
+            counts,
+            partner.is_active,
+            partner.name,
+            token.revoked_at,
+            staff,
+            incident.status,
+            len(incident.updates),
+            maintenance,
+        )
 
 
 def signed_in(app, role: Role):  # noqa: ANN201 - a test client
@@ -254,6 +280,7 @@ PAGES = [
     "/admin/pages",
     "/admin/pages/1",
     "/admin/incidents/1",
+    "/admin/maintenance/1",
     "/admin/audit",
     "/admin/outbox",
     "/admin/staff",
@@ -291,7 +318,12 @@ def test_links_and_buttons_a_role_cannot_use_are_not_shown(app, world, role):
 
 def test_a_viewer_sees_no_button_to_change_anything(app, world):
     client = signed_in(app, Role.VIEWER)
-    for path in ("/admin/partners/1", "/admin/pages/1", "/admin/incidents/1"):
+    for path in (
+        "/admin/partners/1",
+        "/admin/pages/1",
+        "/admin/incidents/1",
+        "/admin/maintenance/1",
+    ):
         forms = soup(client.get(path)).select("form[method=post]")
         assert [f["action"] for f in forms] == ["/admin/logout"], path
     nav = [a.get_text(strip=True) for a in soup(client.get("/admin/")).select("nav.account-nav a")]
