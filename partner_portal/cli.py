@@ -481,6 +481,19 @@ def set_admin_role(email: str, role: str) -> None:
     click.echo(f"{admin.email} is {'now' if changed else 'already'} {role}.")
 
 
+@admin_cli.command("reset-second-factor")
+@click.argument("email")
+def reset_second_factor(email: str) -> None:
+    """Remove a staff account's authenticator app and recovery codes (a lost phone)."""
+    from .admin.staff import factors
+
+    admin = _admin_or_fail(email)
+    if factors.reset_second_factor(CLI, admin):
+        click.echo(f"Removed the second factor of {admin.email}; its sessions ended.")
+    else:
+        click.echo(f"{admin.email} has no second factor.")
+
+
 @admin_cli.command("reseal-secrets")
 def reseal_secrets() -> None:
     """Encrypt every TOTP secret under the current SECRET_KEY (run before dropping a fallback)."""

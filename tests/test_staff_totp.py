@@ -381,3 +381,18 @@ def test_the_matching_step_is_rfc_6238():
     assert totp.matching_step(secret, "287082", moment, None) == 1
     assert totp.matching_step(secret, "287082", moment, 1) is None
     assert totp.matching_step(secret, "28708", moment, None) is None
+
+
+def test_the_operator_resets_a_lost_second_factor_from_the_command_line(
+    app, client, clock, runner, enrolled
+):
+    app.config["STAFF_REQUIRE_MFA"] = True
+    result = runner.invoke(args=["admin", "reset-second-factor", ADMIN_EMAIL])
+    assert result.exit_code == 0, result.output
+    assert count(app, TotpCredential) == 0
+    assert count(app, RecoveryCode) == 0
+    assert client.get("/admin/").location.startswith("/admin/login")  # its sessions ended
+    # The next sign-in sets a new app up first.
+    assert admin_sign_in(client).location == "/admin/account/second-factor"
+    (event,) = audit_events(app, "admin.second_factor.reset")
+    assert event.details["via"] == "cli"

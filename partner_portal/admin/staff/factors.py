@@ -210,6 +210,29 @@ def remove_totp(actor: Actor, admin: Admin, keep_sid: str | None) -> bool:
     return True
 
 
+@unit_of_work
+def reset_second_factor(actor: Actor, admin: Admin) -> bool:
+    """Remove an account's app and recovery codes whatever the setting (lost phone and codes).
+
+    For the operator on the host (``flask admin reset-second-factor``): every
+    session of the account ends, the address is told, and where a second
+    factor is required the next sign-in goes through enrolment again.
+    """
+    removed = changed_rows(delete(TotpCredential).where(TotpCredential.admin_id == admin.id))
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.admin_id == admin.id))
+    if not removed:
+        return False
+    ended = _after_change(actor, admin, None, "second_factor_removed")
+    record_action(
+        "second_factor.reset",
+        actor,
+        severity=Severity.WARNING,
+        email=admin.email,
+        details={"account_id": admin.id, "sessions_ended": ended},
+    )
+    return True
+
+
 def _replace_recovery_codes(admin: Admin) -> list[str]:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.admin_id == admin.id))
     codes = totp.new_recovery_codes()
