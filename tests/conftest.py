@@ -295,5 +295,33 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
+def admin(app: Flask, client: FlaskClient) -> int:
+    """A member of staff, signed in to the console on ``client``; returns their id."""
+    from .helpers import add_admin, admin_sign_in
+
+    admin_id = add_admin(app)
+    admin_sign_in(client)
+    return admin_id
+
+
+@pytest.fixture
+def alice(app: Flask) -> int:
+    """Alice Martin of Acme, an active partner (alice@acme.example); returns her id.
+
+    Files that need more of her (signed in, granted pages) build on this under
+    their own name: ``alice_browser`` is her signed-in test client.
+    """
+    from .helpers import add_partner
+
+    return add_partner(app, "alice@acme.example", name="Alice Martin", company="Acme")
+
+
+@pytest.fixture
+def console(client: FlaskClient, admin: int) -> FlaskClient:
+    """The test client, signed in to the console (for tests that read it as the admin's browser)."""
+    return client
+
+
+@pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()

@@ -55,11 +55,6 @@ def session_count(app) -> int:
 
 
 @pytest.fixture
-def alice(app):
-    return add_partner(app, "alice@acme.example", name="Alice Martin")
-
-
-@pytest.fixture
 def laptop(app, smtp, alice):
     client = browser(app, "198.51.100.10", FIREFOX)
     sign_in(client, smtp, "alice@acme.example")

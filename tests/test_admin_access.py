@@ -12,10 +12,8 @@ from partner_portal.extensions import db
 from partner_portal.models import AccessGrant
 
 from .helpers import (
-    add_admin,
     add_page,
     add_partner,
-    admin_sign_in,
     audit_events,
     flashes,
     grant,
@@ -23,13 +21,6 @@ from .helpers import (
     soup,
     submit,
 )
-
-
-@pytest.fixture
-def admin(app, client):
-    admin_id = add_admin(app)
-    admin_sign_in(client)
-    return admin_id
 
 
 @pytest.fixture

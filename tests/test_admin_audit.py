@@ -13,7 +13,6 @@ from partner_portal.security.audit import Requester, Severity, record
 
 from .helpers import (
     ADMIN_EMAIL,
-    add_admin,
     add_partner,
     admin_sign_in,
     audit_events,
@@ -22,13 +21,6 @@ from .helpers import (
     request_link,
     soup,
 )
-
-
-@pytest.fixture
-def admin(app, client):
-    admin_id = add_admin(app)
-    admin_sign_in(client)
-    return admin_id
 
 
 def rows(client) -> list[list[str]]:

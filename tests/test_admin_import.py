@@ -12,10 +12,8 @@ from partner_portal.extensions import db
 from partner_portal.models import AccessGrant, Partner
 
 from .helpers import (
-    add_admin,
     add_page,
     add_partner,
-    admin_sign_in,
     audit_events,
     field_errors,
     flashes,
@@ -59,13 +57,6 @@ def upload(client, content: bytes, filename: str = "partners.csv"):
 def partner_count(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Partner))
-
-
-@pytest.fixture
-def admin(app, client):
-    admin_id = add_admin(app)
-    admin_sign_in(client)
-    return admin_id
 
 
 def test_a_good_file_imports_every_partner_with_their_pages(app, client, admin, pages):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select, text
 
 from partner_portal import messages
@@ -12,10 +11,8 @@ from partner_portal.models import MagicLinkToken
 from .conftest import free_port
 from .helpers import (
     SIGNUP_PATTERN,
-    add_admin,
     add_page,
     add_partner,
-    admin_sign_in,
     audit_events,
     field_errors,
     flashes,
@@ -26,13 +23,6 @@ from .helpers import (
     soup,
     submit,
 )
-
-
-@pytest.fixture
-def admin(app, client):
-    admin_id = add_admin(app)
-    admin_sign_in(client)
-    return admin_id
 
 
 def invite(client, email="bob@globex.example", name="Bob Okafor", company="Globex"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from partner_portal import messages
@@ -11,21 +10,13 @@ from partner_portal.models import OutboxJob
 
 from .conftest import free_port, run_outbox
 from .helpers import (
-    add_admin,
     add_partner,
-    admin_sign_in,
     audit_events,
     flashes,
     request_link,
     soup,
     submit,
 )
-
-
-@pytest.fixture
-def admin(app, client):
-    add_admin(app)
-    admin_sign_in(client)
 
 
 def test_outbox_page_shows_counts_and_the_last_errors_with_retry(app, client, admin, smtp):

@@ -10,10 +10,8 @@ from partner_portal.extensions import db
 from partner_portal.models import Component, Incident, StatusPage
 
 from .helpers import (
-    add_admin,
     add_page,
     add_partner,
-    admin_sign_in,
     audit_events,
     field_errors,
     flashes,
@@ -27,14 +25,7 @@ from .helpers import (
 
 
 @pytest.fixture
-def admin(app, client):
-    admin_id = add_admin(app)
-    admin_sign_in(client)
-    return admin_id
-
-
-@pytest.fixture
-def alice(app, smtp):
+def alice_browser(app, smtp):
     """A partner granted payments-api, signed in on her own browser."""
     add_partner(app, "alice@acme.example")
     add_page(app, "payments-api", name="Payments API", components=[("Cards", "operational")])
@@ -104,21 +95,21 @@ def test_bad_page_input_gets_a_field_error(app, client, admin, fields, field_nam
         assert db.session.query(StatusPage).count() == 1
 
 
-def test_editing_a_page_shows_partners_the_new_name(app, client, admin, alice):
+def test_editing_a_page_shows_partners_the_new_name(app, client, admin, alice_browser):
     page_id = get_page(app, "payments-api").id
     url = f"/admin/pages/{page_id}/edit"
     submit(client, url, url, {"name": "Payments", "description": "Cards and payouts."})
-    assert "Cards and payouts." in partner_view(alice)
+    assert "Cards and payouts." in partner_view(alice_browser)
     assert get_page(app, "payments-api").name == "Payments"
     assert len(audit_events(app, "admin.page.updated")) == 1
 
 
-def test_deleting_a_page_removes_it_from_partners_at_once(app, client, admin, alice):
+def test_deleting_a_page_removes_it_from_partners_at_once(app, client, admin, alice_browser):
     page_id = get_page(app, "payments-api").id
     response = confirm_action(client, f"/admin/pages/{page_id}/delete")
     assert response.location == "/admin/pages"
-    assert alice.get("/partner/status/payments-api").status_code == 404
-    assert "Payments API" not in alice.get("/partner/dashboard").get_data(as_text=True)
+    assert alice_browser.get("/partner/status/payments-api").status_code == 404
+    assert "Payments API" not in alice_browser.get("/partner/dashboard").get_data(as_text=True)
     (event,) = audit_events(app, "admin.page.deleted")
     assert (event.admin_id, event.severity) == (admin, "warning")
 
@@ -126,7 +117,7 @@ def test_deleting_a_page_removes_it_from_partners_at_once(app, client, admin, al
 # -- components --------------------------------------------------------------
 
 
-def test_adding_renaming_and_setting_the_status_of_components(app, client, admin, alice):
+def test_adding_renaming_and_setting_the_status_of_components(app, client, admin, alice_browser):
     page_id = get_page(app, "payments-api").id
     show = f"/admin/pages/{page_id}"
     submit(
@@ -136,17 +127,17 @@ def test_adding_renaming_and_setting_the_status_of_components(app, client, admin
         {"name": "Refunds", "status": "partial_outage"},
     )
     assert component_names(app, "payments-api") == ["Cards", "Refunds"]
-    assert "Refunds Partial outage" in partner_view(alice)
+    assert "Refunds Partial outage" in partner_view(alice_browser)
 
     with app.app_context():
         refunds = db.session.scalar(select(Component.id).where(Component.name == "Refunds"))
     # The quick "set status" form on the page.
     submit(client, show, f"/admin/components/{refunds}", {"status": "operational"})
-    assert "Refunds Operational" in partner_view(alice)
+    assert "Refunds Operational" in partner_view(alice_browser)
     # The rename form.
     url = f"/admin/components/{refunds}"
     submit(client, url, url, {"name": "Refunds and chargebacks", "status": "major_outage"})
-    assert "Refunds and chargebacks Major outage" in partner_view(alice)
+    assert "Refunds and chargebacks Major outage" in partner_view(alice_browser)
 
     actions = [e.action for e in audit_events(app) if e.action.startswith("admin.component")]
     assert actions == ["admin.component.created"] + ["admin.component.updated"] * 2
@@ -157,7 +148,7 @@ def test_adding_renaming_and_setting_the_status_of_components(app, client, admin
     }
 
 
-def test_reordering_components(app, client, admin, alice):
+def test_reordering_components(app, client, admin, alice_browser):
     page_id = add_page(
         app, "eu-region", components=[("Frankfurt", "operational"), ("Dublin", "operational")]
     )
@@ -174,16 +165,16 @@ def test_reordering_components(app, client, admin, alice):
     assert len(audit_events(app, "admin.component.moved")) == 1
 
 
-def test_deleting_a_component(app, client, admin, alice):
+def test_deleting_a_component(app, client, admin, alice_browser):
     with app.app_context():
         cards = db.session.scalar(select(Component.id))
     confirm_action(client, f"/admin/components/{cards}/delete")
     assert component_names(app, "payments-api") == []
-    assert "No components are listed" in partner_view(alice)
+    assert "No components are listed" in partner_view(alice_browser)
     assert len(audit_events(app, "admin.component.deleted")) == 1
 
 
-def test_bad_component_input_is_a_field_error(app, client, admin, alice):
+def test_bad_component_input_is_a_field_error(app, client, admin, alice_browser):
     page_id = get_page(app, "payments-api").id
     response = submit(
         client,
@@ -199,7 +190,7 @@ def test_bad_component_input_is_a_field_error(app, client, admin, alice):
 # -- incidents ---------------------------------------------------------------
 
 
-def test_an_incident_from_opening_to_resolution(app, client, admin, alice, clock):
+def test_an_incident_from_opening_to_resolution(app, client, admin, alice_browser, clock):
     page_id = get_page(app, "payments-api").id
     response = submit(
         client,
@@ -215,7 +206,7 @@ def test_an_incident_from_opening_to_resolution(app, client, admin, alice, clock
     with app.app_context():
         incident_id = db.session.scalar(select(Incident.id))
     assert response.location == f"/admin/incidents/{incident_id}"
-    view = partner_view(alice)
+    view = partner_view(alice_browser)
     assert "Card declines" in view
     assert "Some cards are declined." in view
 
@@ -227,7 +218,7 @@ def test_an_incident_from_opening_to_resolution(app, client, admin, alice, clock
         f"{show}/updates",
         {"status": "identified", "message": "A faulty node is the cause."},
     )
-    assert "A faulty node is the cause." in partner_view(alice)
+    assert "A faulty node is the cause." in partner_view(alice_browser)
 
     submit(
         client, f"{show}/edit", f"{show}/edit", {"title": "Card declines in EU", "impact": "minor"}
@@ -237,7 +228,7 @@ def test_an_incident_from_opening_to_resolution(app, client, admin, alice, clock
     assert flashes(client.get(resolved.location)) == [
         messages.INCIDENT_RESOLVED.format(title="Card declines in EU")
     ]
-    partner_page = soup(alice.get("/partner/status/payments-api"))
+    partner_page = soup(alice_browser.get("/partner/status/payments-api"))
     resolved_section = partner_page.find(id="resolved-heading").parent
     assert "Card declines in EU" in resolved_section.get_text()
     assert "All cards work again." in resolved_section.get_text()
@@ -260,7 +251,7 @@ def test_an_incident_from_opening_to_resolution(app, client, admin, alice, clock
         assert len(db.session.get(Incident, incident_id).updates) == 3
 
 
-def test_an_incident_needs_a_title_and_a_message(app, client, admin, alice):
+def test_an_incident_needs_a_title_and_a_message(app, client, admin, alice_browser):
     page_id = get_page(app, "payments-api").id
     url = f"/admin/pages/{page_id}/incidents/new"
     response = submit(
@@ -272,18 +263,18 @@ def test_an_incident_needs_a_title_and_a_message(app, client, admin, alice):
         assert db.session.scalar(select(Incident.id)) is None
 
 
-def test_deleting_an_incident(app, client, admin, alice):
+def test_deleting_an_incident(app, client, admin, alice_browser):
     page_id = get_page(app, "payments-api").id
     url = f"/admin/pages/{page_id}/incidents/new"
     submit(client, url, url, {"title": "Oops", "message": "Entered by mistake."})
     with app.app_context():
         incident_id = db.session.scalar(select(Incident.id))
     confirm_action(client, f"/admin/incidents/{incident_id}/delete")
-    assert "Oops" not in partner_view(alice)
+    assert "Oops" not in partner_view(alice_browser)
     assert len(audit_events(app, "admin.incident.deleted")) == 1
 
 
-def test_pages_list_and_console_front_page(app, client, admin, alice):
+def test_pages_list_and_console_front_page(app, client, admin, alice_browser):
     listing = soup(client.get("/admin/pages")).get_text(" ", strip=True)
     assert "Payments API" in listing
     front = client.get("/admin/")

@@ -11,10 +11,8 @@ from partner_portal.models import AccessGrant, AuditEvent, MagicLinkToken, Partn
 from partner_portal.security.sessions import store_key
 
 from .helpers import (
-    add_admin,
     add_page,
     add_partner,
-    admin_sign_in,
     audit_events,
     field_errors,
     flashes,
@@ -30,15 +28,7 @@ from .helpers import (
 
 
 @pytest.fixture
-def admin(app, client):
-    """The test client, signed in to the console; returns the admin's id."""
-    admin_id = add_admin(app)
-    admin_sign_in(client)
-    return admin_id
-
-
-@pytest.fixture
-def alice(app, smtp):
+def alice_browser(app, smtp):
     """A partner signed in on her own browser."""
     add_partner(app, "alice@acme.example", name="Alice Martin", company="Acme")
     browser = app.test_client()
@@ -161,7 +151,7 @@ def test_unknown_partner_is_a_404_page(client, admin):
 
 
 def test_deactivation_asks_first_and_then_takes_effect_on_the_very_next_request(
-    app, client, admin, alice, smtp
+    app, client, admin, alice_browser, smtp
 ):
     pid = partner_id(app, "alice@acme.example")
     request_link(app.test_client(), "alice@acme.example")
@@ -177,7 +167,7 @@ def test_deactivation_asks_first_and_then_takes_effect_on_the_very_next_request(
         messages.PARTNER_DEACTIVATED.format(email="alice@acme.example", sessions=1, links=1)
     ]
     assert not get_partner(app, "alice@acme.example").is_active
-    assert alice.get("/partner/dashboard").location.startswith("/partner/login")
+    assert alice_browser.get("/partner/dashboard").location.startswith("/partner/login")
     assert app.test_client().get(f"/partner/verify/{link}").location == "/partner/login"
     (event,) = audit_events(app, "admin.partner.deactivated")
     assert event.admin_id == admin
@@ -196,7 +186,7 @@ def test_reactivated_partner_can_sign_in_again(app, client, admin, smtp):
     assert [e.admin_id for e in audit_events(app, "admin.partner.reactivated")] == [admin]
 
 
-def test_deleting_a_partner_keeps_their_audit_history(app, client, admin, alice):
+def test_deleting_a_partner_keeps_their_audit_history(app, client, admin, alice_browser):
     pid = partner_id(app, "alice@acme.example")
     add_page(app, "payments-api")
     grant(app, "alice@acme.example", "payments-api")
@@ -220,7 +210,7 @@ def test_deleting_a_partner_keeps_their_audit_history(app, client, admin, alice)
         "partner.login",
         "admin.partner.deleted",
     }
-    assert alice.get("/partner/dashboard").location.startswith("/partner/login")
+    assert alice_browser.get("/partner/dashboard").location.startswith("/partner/login")
     # The history stays findable by the address of the deleted partner.
     page = client.get("/admin/audit?partner=alice@acme.example").get_data(as_text=True)
     assert "admin.partner.deleted" in page
@@ -230,16 +220,16 @@ def test_deleting_a_partner_keeps_their_audit_history(app, client, admin, alice)
 # -- sessions and links ----------------------------------------------------
 
 
-def test_partner_page_lists_sessions_without_their_secret_ids(app, client, admin, alice):
+def test_partner_page_lists_sessions_without_their_secret_ids(app, client, admin, alice_browser):
     pid = partner_id(app, "alice@acme.example")
     page = client.get(f"/admin/partners/{pid}").get_data(as_text=True)
     assert "127.0.0.1" in page
     assert "werkzeug" in page.lower()  # the user agent
-    assert alice.get_cookie("partner.sid").value not in page
+    assert alice_browser.get_cookie("partner.sid").value not in page
 
 
 def test_ending_one_session_signs_that_browser_out_on_its_next_request(
-    app, client, admin, alice, smtp
+    app, client, admin, alice_browser, smtp
 ):
     pid = partner_id(app, "alice@acme.example")
     laptop = app.test_client()
@@ -247,20 +237,21 @@ def test_ending_one_session_signs_that_browser_out_on_its_next_request(
     with app.app_context():
         row_id = db.session.scalar(
             select(PartnerSession.id).where(
-                PartnerSession.session_hash == store_key(alice.get_cookie("partner.sid").value)
+                PartnerSession.session_hash
+                == store_key(alice_browser.get_cookie("partner.sid").value)
             )
         )
 
     response = confirm_action(client, f"/admin/partners/{pid}/sessions/{row_id}/end")
 
     assert flashes(client.get(response.location)) == [messages.PARTNER_SESSION_ENDED_BY_STAFF]
-    assert alice.get("/partner/dashboard").location.startswith("/partner/login")
+    assert alice_browser.get("/partner/dashboard").location.startswith("/partner/login")
     assert laptop.get("/partner/dashboard").status_code == 200
     (event,) = audit_events(app, "admin.partner.session.ended")
     assert (event.admin_id, event.partner_id, event.details) == (admin, pid, {"session": row_id})
 
 
-def test_ending_all_sessions(app, client, admin, alice, smtp):
+def test_ending_all_sessions(app, client, admin, alice_browser, smtp):
     pid = partner_id(app, "alice@acme.example")
     laptop = app.test_client()
     sign_in(laptop, smtp, "alice@acme.example")
@@ -268,19 +259,21 @@ def test_ending_all_sessions(app, client, admin, alice, smtp):
     response = confirm_action(client, f"/admin/partners/{pid}/sessions/end-all")
 
     assert flashes(client.get(response.location)) == [messages.SESSIONS_ENDED.format(count=2)]
-    for browser in (alice, laptop):
+    for browser in (alice_browser, laptop):
         assert browser.get("/partner/dashboard").location.startswith("/partner/login")
     (event,) = audit_events(app, "admin.partner.sessions.ended")
     assert event.details == {"count": 2}
 
 
-def test_a_session_of_another_partner_cannot_be_ended_through_this_one(app, client, admin, alice):
+def test_a_session_of_another_partner_cannot_be_ended_through_this_one(
+    app, client, admin, alice_browser
+):
     other = add_partner(app, "bob@globex.example")
     with app.app_context():
         row_id = db.session.scalar(select(PartnerSession.id))
     url = f"/admin/partners/{other}/sessions/{row_id}/end"
     submit(client, url, url)
-    assert alice.get("/partner/dashboard").status_code == 200
+    assert alice_browser.get("/partner/dashboard").status_code == 200
 
 
 def test_revoking_an_outstanding_link(app, client, admin, smtp):
@@ -338,7 +331,7 @@ def test_preview_shows_exactly_the_partners_pages_and_creates_no_session(app, cl
         )
 
 
-def test_a_deleted_partner_cannot_be_reactivated(app, client, admin, alice):
+def test_a_deleted_partner_cannot_be_reactivated(app, client, admin, alice_browser):
     pid = partner_id(app, "alice@acme.example")
     confirm_action(client, f"/admin/partners/{pid}/delete")
     # Reactivate is a button on the partner page (no confirmation page): post it directly.

@@ -11,7 +11,7 @@ from .helpers import add_page, add_partner, grant, token_from
 
 
 @pytest.fixture
-def alice(app):
+def alice_granted(app):
     add_partner(app, "alice@acme.example", name="Alice Martin")
     add_page(app, "payments-api", "Payments API", [("Cards", ComponentStatus.OPERATIONAL)])
     add_page(app, "eu-region", "EU Region")
@@ -30,7 +30,7 @@ def api_sign_in(client, smtp) -> None:
 
 
 @pytest.mark.parametrize("email", ["alice@acme.example", "nobody@acme.example"])
-def test_request_login_answers_the_same_for_any_valid_address(client, smtp, alice, email):
+def test_request_login_answers_the_same_for_any_valid_address(client, smtp, alice_granted, email):
     response = request_login(client, email)
     assert response.status_code == 200
     assert response.json == {"success": True, "message": messages.LOGIN_LINK_REQUESTED}
@@ -45,12 +45,12 @@ def test_request_login_rejects_invalid_email(client, smtp, body):
     assert smtp.delivered() == []
 
 
-def test_request_login_sends_the_link(client, smtp, alice):
+def test_request_login_sends_the_link(client, smtp, alice_granted):
     request_login(client, "alice@acme.example")
     assert smtp.wait_for(1)[0]["To"] == "alice@acme.example"
 
 
-def test_json_posts_from_another_site_are_refused(client, smtp, alice):
+def test_json_posts_from_another_site_are_refused(client, smtp, alice_granted):
     cross_origin = client.post(
         "/api/partner/auth/request-login",
         json={"email": "alice@acme.example"},
@@ -78,7 +78,7 @@ def test_json_posts_from_another_site_are_refused(client, smtp, alice):
     assert same_origin.status_code == 200
 
 
-def test_verify_get_is_the_scanner_safe_confirmation_flow(client, smtp, alice):
+def test_verify_get_is_the_scanner_safe_confirmation_flow(client, smtp, alice_granted):
     request_login(client, "alice@acme.example")
     token = token_from(smtp.wait_for(1)[0])
     response = client.get(f"/api/partner/auth/verify/{token}")
@@ -94,7 +94,7 @@ def test_me_requires_a_session(client):
     assert response.json == {"error": "Partner authentication required"}
 
 
-def test_me_describes_the_partner_and_their_pages(app, client, smtp, alice):
+def test_me_describes_the_partner_and_their_pages(app, client, smtp, alice_granted):
     api_sign_in(client, smtp)
     response = client.get("/api/partner/auth/me")
     assert response.status_code == 200
@@ -107,7 +107,7 @@ def test_me_describes_the_partner_and_their_pages(app, client, smtp, alice):
     ]
 
 
-def test_verify_post_refuses_bad_and_reused_tokens(client, smtp, alice):
+def test_verify_post_refuses_bad_and_reused_tokens(client, smtp, alice_granted):
     request_login(client, "alice@acme.example")
     token = token_from(smtp.wait_for(1)[0])
     assert client.post("/api/partner/auth/verify", json={"token": "junk"}).status_code == 400
@@ -117,7 +117,7 @@ def test_verify_post_refuses_bad_and_reused_tokens(client, smtp, alice):
     assert again.json == {"error": messages.API_LINK_INVALID}
 
 
-def test_logout_ends_the_session(client, smtp, alice):
+def test_logout_ends_the_session(client, smtp, alice_granted):
     api_sign_in(client, smtp)
     response = client.post("/api/partner/auth/logout", json={})
     assert response.status_code == 200
@@ -125,7 +125,7 @@ def test_logout_ends_the_session(client, smtp, alice):
     assert client.get("/api/partner/auth/me").status_code == 401
 
 
-def test_a_same_origin_fetch_without_a_body_signs_out(client, smtp, alice):
+def test_a_same_origin_fetch_without_a_body_signs_out(client, smtp, alice_granted):
     """fetch('/api/partner/auth/logout', {method: 'POST', credentials: 'same-origin'})."""
     api_sign_in(client, smtp)
     response = client.post(
@@ -146,14 +146,14 @@ def test_a_same_origin_fetch_without_a_body_signs_out(client, smtp, alice):
         {"Sec-Fetch-Site": "same-site"},
     ],
 )
-def test_a_cross_site_sign_out_without_a_body_stays_refused(client, smtp, alice, headers):
+def test_a_cross_site_sign_out_without_a_body_stays_refused(client, smtp, alice_granted, headers):
     api_sign_in(client, smtp)
     response = client.post("/api/partner/auth/logout", headers=headers)
     assert response.status_code == 403
     assert client.get("/api/partner/auth/me").status_code == 200
 
 
-def test_a_sign_out_with_a_non_json_body_is_still_refused(client, smtp, alice):
+def test_a_sign_out_with_a_non_json_body_is_still_refused(client, smtp, alice_granted):
     api_sign_in(client, smtp)
     response = client.post(
         "/api/partner/auth/logout",

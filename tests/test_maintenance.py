@@ -18,10 +18,8 @@ from partner_portal.models import (
 )
 
 from .helpers import (
-    add_admin,
     add_page,
     add_partner,
-    admin_sign_in,
     audit_events,
     flashes,
     get_page,
@@ -37,20 +35,13 @@ UNDER = ComponentStatus.UNDER_MAINTENANCE
 
 
 @pytest.fixture
-def alice(app, smtp):
+def alice_browser(app, smtp):
     add_partner(app, "alice@acme.example")
     add_page(app, "payments-api", "Payments API", [("Payouts", DEGRADED), ("Cards", OK)])
     grant(app, "alice@acme.example", "payments-api")
     browser = app.test_client()
     sign_in(browser, smtp, "alice@acme.example")
     return browser
-
-
-@pytest.fixture
-def admin(app, client):
-    add_admin(app)
-    admin_sign_in(client)
-    return client
 
 
 def schedule(app, start, end, names=("Payouts",), title="Payout upgrade") -> int:
@@ -84,11 +75,11 @@ def component_status(app, name: str) -> ComponentStatus:
         return db.session.scalar(select(Component.status).where(Component.name == name))
 
 
-def test_a_window_starts_and_ends_by_itself_and_components_go_back(app, alice, clock):
+def test_a_window_starts_and_ends_by_itself_and_components_go_back(app, alice_browser, clock):
     start = clock.at + timedelta(hours=2)
     window = schedule(app, start, start + timedelta(hours=1))
 
-    page = soup(alice.get("/partner/status/payments-api"))
+    page = soup(alice_browser.get("/partner/status/payments-api"))
     scheduled = page.select_one("section[aria-labelledby=scheduled-heading]")
     assert "Payout upgrade" in scheduled.get_text()
     assert [t["datetime"] for t in scheduled.select(".meta time")] == [
@@ -104,7 +95,7 @@ def test_a_window_starts_and_ends_by_itself_and_components_go_back(app, alice, c
     assert state(app, window) == MaintenanceState.IN_PROGRESS
     assert component_status(app, "Payouts") == UNDER
     assert component_status(app, "Cards") == OK
-    page = soup(alice.get("/partner/status/payments-api"))
+    page = soup(alice_browser.get("/partner/status/payments-api"))
     assert "Payout upgrade" in page.select_one("#maintenance-now-heading").parent.get_text()
     assert "No maintenance is scheduled." in page.get_text()
 
@@ -115,11 +106,13 @@ def test_a_window_starts_and_ends_by_itself_and_components_go_back(app, alice, c
     started = audit_events(app, "admin.maintenance.started")
     assert started[0].details["via"] == "scheduler"
     assert started[0].user_agent == "maintenance scheduler"
-    history = soup(alice.get("/partner/status/payments-api/history"))
+    history = soup(alice_browser.get("/partner/status/payments-api/history"))
     assert "Payout upgrade" in history.select_one(".history-item").get_text()
 
 
-def test_a_component_changed_during_the_window_keeps_its_new_status(app, alice, clock, admin):
+def test_a_component_changed_during_the_window_keeps_its_new_status(
+    app, alice_browser, clock, console
+):
     start = clock.at + timedelta(minutes=5)
     schedule(app, start, start + timedelta(hours=1))
     clock.set(start)
@@ -133,7 +126,7 @@ def test_a_component_changed_during_the_window_keeps_its_new_status(app, alice, 
 
 
 def test_overlapping_windows_keep_the_component_under_maintenance_until_the_last_ends(
-    app, alice, clock
+    app, alice_browser, clock
 ):
     start = clock.at + timedelta(minutes=5)
     first = schedule(app, start, start + timedelta(hours=1), title="First")
@@ -154,7 +147,7 @@ def test_overlapping_windows_keep_the_component_under_maintenance_until_the_last
     assert component_status(app, "Payouts") == DEGRADED
 
 
-def test_the_mail_worker_runs_the_maintenance_clock(app, alice, clock, runner):
+def test_the_mail_worker_runs_the_maintenance_clock(app, alice_browser, clock, runner):
     start = clock.at + timedelta(minutes=1)
     window = schedule(app, start, start + timedelta(hours=1))
     clock.set(start)
@@ -164,7 +157,9 @@ def test_the_mail_worker_runs_the_maintenance_clock(app, alice, clock, runner):
     assert state(app, window) == MaintenanceState.IN_PROGRESS
 
 
-def test_a_window_whose_end_passed_while_no_worker_ran_starts_and_completes(app, alice, clock):
+def test_a_window_whose_end_passed_while_no_worker_ran_starts_and_completes(
+    app, alice_browser, clock
+):
     start = clock.at + timedelta(minutes=1)
     window = schedule(app, start, start + timedelta(hours=1))
     clock.advance(hours=3)
@@ -173,7 +168,7 @@ def test_a_window_whose_end_passed_while_no_worker_ran_starts_and_completes(app,
     assert component_status(app, "Payouts") == DEGRADED
 
 
-def test_a_transition_happens_once_however_many_try(app, alice, clock):
+def test_a_transition_happens_once_however_many_try(app, alice_browser, clock):
     start = clock.at + timedelta(minutes=1)
     window_id = schedule(app, start, start + timedelta(hours=1))
     clock.set(start)
@@ -194,13 +189,13 @@ def test_a_transition_happens_once_however_many_try(app, alice, clock):
     assert len(audit_events(app, "admin.maintenance.started")) == 2
 
 
-def test_admins_start_extend_complete_and_cancel(app, alice, clock, admin):
+def test_admins_start_extend_complete_and_cancel(app, alice_browser, clock, console):
     page = get_page(app, "payments-api")
     url = f"/admin/pages/{page.id}/maintenance/new"
     with app.app_context():
         payouts_id = db.session.scalar(select(Component.id).where(Component.name == "Payouts"))
     response = submit(
-        admin,
+        console,
         url,
         url,
         {
@@ -211,42 +206,44 @@ def test_admins_start_extend_complete_and_cancel(app, alice, clock, admin):
             "message": "Payouts *wait*.",
         },
     )
-    assert response.status_code == 303, flashes(admin.get(url))
+    assert response.status_code == 303, flashes(console.get(url))
     window_url = response.location
     window_id = int(window_url.rsplit("/", 1)[-1])
 
     # The dashboard card says maintenance is coming within 7 days.
-    card = soup(alice.get("/partner/dashboard")).select_one(".page-card")
+    card = soup(alice_browser.get("/partner/dashboard")).select_one(".page-card")
     assert card.select_one(".maintenance-note").get_text(" ", strip=True) == (
         "Maintenance scheduled 23 Nov, 02:00 UTC"
     )
 
-    earlier = submit(admin, window_url, f"{window_url}/extend", {"end": "2026-11-23T02:30"})
+    earlier = submit(console, window_url, f"{window_url}/extend", {"end": "2026-11-23T02:30"})
     assert earlier.status_code == 400
-    extended = submit(admin, window_url, f"{window_url}/extend", {"end": "2026-11-23T04:00"})
+    extended = submit(console, window_url, f"{window_url}/extend", {"end": "2026-11-23T04:00"})
     assert extended.status_code == 303
     with app.app_context():
         assert db.session.get(MaintenanceWindow, window_id).scheduled_end.hour == 4
 
-    started = submit(admin, window_url, f"{window_url}/start")
+    started = submit(console, window_url, f"{window_url}/start")
     assert started.status_code == 303
     assert state(app, window_id) == MaintenanceState.IN_PROGRESS
     assert component_status(app, "Payouts") == UNDER
-    card = soup(alice.get("/partner/dashboard")).select_one(".page-card")
+    card = soup(alice_browser.get("/partner/dashboard")).select_one(".page-card")
     assert card.select_one(".maintenance-note").get_text(strip=True) == "Maintenance in progress"
 
-    cancel_started = submit(admin, f"{window_url}/cancel", f"{window_url}/cancel")
-    assert messages_in(admin, cancel_started) == ["That maintenance has already started or ended."]
-    completed = submit(admin, window_url, f"{window_url}/complete")
+    cancel_started = submit(console, f"{window_url}/cancel", f"{window_url}/cancel")
+    assert messages_in(console, cancel_started) == [
+        "That maintenance has already started or ended."
+    ]
+    completed = submit(console, window_url, f"{window_url}/complete")
     assert completed.status_code == 303
     assert state(app, window_id) == MaintenanceState.COMPLETED
     assert component_status(app, "Payouts") == DEGRADED
 
     second = schedule(app, clock.at + timedelta(days=8), clock.at + timedelta(days=8, hours=1))
-    card = soup(alice.get("/partner/dashboard")).select_one(".page-card")
+    card = soup(alice_browser.get("/partner/dashboard")).select_one(".page-card")
     assert card.select_one(".maintenance-note") is None  # eight days away: not yet
     second_url = f"/admin/maintenance/{second}"
-    submit(admin, f"{second_url}/cancel", f"{second_url}/cancel")
+    submit(console, f"{second_url}/cancel", f"{second_url}/cancel")
     assert state(app, second) == MaintenanceState.CANCELLED
     actions = [event.action for event in audit_events(app) if "maintenance" in event.action]
     assert actions == [
@@ -283,17 +280,17 @@ def messages_in(client, response) -> list[str]:
         ),
     ],
 )
-def test_bad_windows_are_refused_with_a_sentence(app, alice, admin, start, end, error):
+def test_bad_windows_are_refused_with_a_sentence(app, alice_browser, console, start, end, error):
     page = get_page(app, "payments-api")
     url = f"/admin/pages/{page.id}/maintenance/new"
-    response = submit(admin, url, url, {"title": "T", "start": start, "end": end})
+    response = submit(console, url, url, {"title": "T", "start": start, "end": end})
     assert response.status_code == 400
     assert error in soup(response).get_text()
     with app.app_context():
         assert db.session.scalar(select(MaintenanceWindow)) is None
 
 
-def test_deleting_a_page_or_component_takes_its_windows_along(app, alice, clock):
+def test_deleting_a_page_or_component_takes_its_windows_along(app, alice_browser, clock):
     start = clock.at + timedelta(minutes=5)
     schedule(app, start, start + timedelta(hours=1))
     clock.set(start)

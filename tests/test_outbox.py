@@ -96,11 +96,6 @@ def audit_actions(app, prefix: str = "email.") -> list[tuple[str, dict]]:
         return [(event.action, event.details) for event in events]
 
 
-@pytest.fixture
-def alice(app):
-    add_partner(app, "alice@acme.example", name="Alice Martin")
-
-
 def test_a_request_records_a_job_with_no_token_and_sends_nothing(app, client, smtp, alice):
     response = request_link(client, "alice@acme.example")
     assert response.location == "/partner/login/sent"

@@ -42,7 +42,7 @@ def version(app, slug: str = "payments-api") -> int:
 
 
 @pytest.fixture
-def alice(app, smtp):
+def alice_browser(app, smtp):
     add_partner(app, "alice@acme.example")
     add_page(app, "payments-api", "Payments API", [("Cards", OK), ("Webhooks", OK)])
     add_page(app, "other", "Other", [("X", OK)])
@@ -52,12 +52,12 @@ def alice(app, smtp):
     return browser
 
 
-def test_every_kind_of_write_bumps_the_page_version_and_shows_at_once(app, alice, clock):
+def test_every_kind_of_write_bumps_the_page_version_and_shows_at_once(app, alice_browser, clock):
     def page_text() -> str:
-        return soup(alice.get("/partner/status/payments-api")).get_text(" ", strip=True)
+        return soup(alice_browser.get("/partner/status/payments-api")).get_text(" ", strip=True)
 
     def cards() -> str:
-        return soup(alice.get("/partner/dashboard")).get_text(" ", strip=True)
+        return soup(alice_browser.get("/partner/dashboard")).get_text(" ", strip=True)
 
     page_text(), cards()  # rendered and cached
     other = version(app, "other")
@@ -108,7 +108,7 @@ def test_every_kind_of_write_bumps_the_page_version_and_shows_at_once(app, alice
     assert version(app, "other") == other  # another page's renders stay valid
 
 
-def test_renders_are_kept_per_audience(app, alice, clock):
+def test_renders_are_kept_per_audience(app, alice_browser, clock):
     with app.test_request_context():
         page = statuspages.get_page("payments-api")
         cards, webhooks = (component.id for component in page.components)

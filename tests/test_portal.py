@@ -22,7 +22,7 @@ OK = ComponentStatus.OPERATIONAL
 
 
 @pytest.fixture
-def alice(app, client, smtp):
+def alice_browser(app, client, smtp):
     """Alice, signed in, granted payments-api and data-platform but not eu-region."""
     add_partner(app, "alice@acme.example", name="Alice Martin")
     add_partner(app, "bob@globex.example", name="Bob Okafor")
@@ -65,13 +65,13 @@ def add_incident(app, slug: str, title: str, *, resolved_days_ago: int | None = 
         db.session.commit()
 
 
-def test_root_sends_visitors_to_login_and_partners_to_the_dashboard(app, client, alice):
+def test_root_sends_visitors_to_login_and_partners_to_the_dashboard(app, client, alice_browser):
     assert app.test_client().get("/").location == "/partner/login"
-    assert alice.get("/").location == "/partner/dashboard"
+    assert alice_browser.get("/").location == "/partner/dashboard"
 
 
-def test_dashboard_lists_exactly_the_granted_pages_with_their_status(alice):
-    page = soup(alice.get("/partner/dashboard"))
+def test_dashboard_lists_exactly_the_granted_pages_with_their_status(alice_browser):
+    page = soup(alice_browser.get("/partner/dashboard"))
     cards = page.select(".page-card")
     assert [card.h2.get_text(strip=True) for card in cards] == ["Data Platform", "Payments API"]
     statuses = [card.select_one(".badge").get_text(strip=True) for card in cards]
@@ -79,20 +79,20 @@ def test_dashboard_lists_exactly_the_granted_pages_with_their_status(alice):
     assert "EU Region" not in page.get_text()
 
 
-def test_expired_grants_disappear_from_the_dashboard(app, alice, clock):
+def test_expired_grants_disappear_from_the_dashboard(app, alice_browser, clock):
     grant(app, "alice@acme.example", "data-platform", until=clock.at + timedelta(hours=2))
-    assert "Data Platform" in alice.get("/partner/dashboard").get_data(as_text=True)
+    assert "Data Platform" in alice_browser.get("/partner/dashboard").get_data(as_text=True)
     clock.advance(hours=2)
-    assert "Data Platform" not in alice.get("/partner/dashboard").get_data(as_text=True)
-    assert alice.get("/partner/status/data-platform").status_code == 404
+    assert "Data Platform" not in alice_browser.get("/partner/dashboard").get_data(as_text=True)
+    assert alice_browser.get("/partner/status/data-platform").status_code == 404
 
 
-def test_status_page_shows_components_open_and_recently_resolved_incidents(app, alice):
+def test_status_page_shows_components_open_and_recently_resolved_incidents(app, alice_browser):
     add_incident(app, "payments-api", "Slow card authorisations")
     add_incident(app, "payments-api", "Refund backlog", resolved_days_ago=2)
     add_incident(app, "payments-api", "Ancient history", resolved_days_ago=30)
 
-    page = soup(alice.get("/partner/status/payments-api"))
+    page = soup(alice_browser.get("/partner/status/payments-api"))
 
     rows = [
         (
@@ -110,21 +110,21 @@ def test_status_page_shows_components_open_and_recently_resolved_incidents(app, 
     assert "Ancient history" not in page.get_text()
 
 
-def test_a_page_not_granted_is_exactly_like_one_that_does_not_exist(alice):
-    not_granted = alice.get("/partner/status/eu-region")
-    missing = alice.get("/partner/status/no-such-page")
+def test_a_page_not_granted_is_exactly_like_one_that_does_not_exist(alice_browser):
+    not_granted = alice_browser.get("/partner/status/eu-region")
+    missing = alice_browser.get("/partner/status/no-such-page")
     assert not_granted.status_code == missing.status_code == 404
     assert not_granted.get_data() == missing.get_data()
 
 
-def test_names_from_the_database_are_escaped(app, alice):
+def test_names_from_the_database_are_escaped(app, alice_browser):
     from partner_portal import partners
 
     with app.app_context():
         page = partners.get_page("payments-api")
         partners.add_component(page, "<script>alert(1)</script>", OK)
         db.session.commit()
-    html = alice.get("/partner/status/payments-api").get_data(as_text=True)
+    html = alice_browser.get("/partner/status/payments-api").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
@@ -139,8 +139,8 @@ def test_every_partner_page_redirects_anonymous_visitors_to_login(app, client, u
     assert flashes(client.get(response.location)) == [messages.LOGIN_REQUIRED]
 
 
-def test_pages_are_never_cached(alice):
-    response = alice.get("/partner/dashboard")
+def test_pages_are_never_cached(alice_browser):
+    response = alice_browser.get("/partner/dashboard")
     assert response.headers["Cache-Control"] == "no-store"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -31,7 +31,7 @@ from ..helpers import (
 
 
 @pytest.fixture
-def alice(app, smtp):
+def alice_browser(app, smtp):
     add_partner(app, "alice@acme.example", name="Alice")
     client = app.test_client()
     sign_in(client, smtp, "alice@acme.example")
@@ -60,18 +60,18 @@ def email_of(app, partner_id: int) -> str:
         return db.session.get(Partner, partner_id).email
 
 
-def test_a_partner_cannot_end_another_partners_session(app, alice, mallory):
+def test_a_partner_cannot_end_another_partners_session(app, alice_browser, mallory):
     alices = next(r for r in rows(app) if r.partner_id == 1)
     csrf = form_data(mallory.get("/partner/account"), "/partner/account/sessions/end-others")
     response = mallory.post(f"/partner/account/sessions/{alices.id}/end", data=csrf)
     assert response.status_code == 303
     assert flashes(mallory.get("/partner/account")) == [messages.SESSION_NOT_FOUND]
-    assert alice.get("/partner/dashboard").status_code == 200
+    assert alice_browser.get("/partner/dashboard").status_code == 200
 
 
-def test_sign_out_everywhere_else_touches_only_ones_own_sessions(app, alice, mallory):
+def test_sign_out_everywhere_else_touches_only_ones_own_sessions(app, alice_browser, mallory):
     submit(mallory, "/partner/account", "/partner/account/sessions/end-others")
-    assert alice.get("/partner/dashboard").status_code == 200
+    assert alice_browser.get("/partner/dashboard").status_code == 200
 
 
 def mallory_change_link(app, smtp, mallory) -> str:  # noqa: ANN001
@@ -81,12 +81,12 @@ def mallory_change_link(app, smtp, mallory) -> str:  # noqa: ANN001
     return link_path_from(next(m for m in mails if m["To"] == "m2@evil.example"))
 
 
-def test_an_email_change_link_works_only_for_its_own_partner(app, smtp, alice, mallory):
+def test_an_email_change_link_works_only_for_its_own_partner(app, smtp, alice_browser, mallory):
     path = mallory_change_link(app, smtp, mallory)
     # Mallory tricks Alice into opening the link in her signed-in browser.
-    response = alice.get(path)
+    response = alice_browser.get(path)
     assert response.location == "/partner/account"
-    assert flashes(alice.get("/partner/account")) == [messages.ACCOUNT_LINK_INVALID]
+    assert flashes(alice_browser.get("/partner/account")) == [messages.ACCOUNT_LINK_INVALID]
     assert email_of(app, 1) == "alice@acme.example"
     assert email_of(app, 2) == "mallory@evil.example"
     # The link was not spent by the refusal: its owner can still use it.
@@ -112,26 +112,26 @@ def test_an_account_link_opened_signed_out_asks_to_sign_in_and_keeps_the_token_o
         assert link.used_at is None
 
 
-def test_a_deletion_link_is_not_a_sign_in_link_nor_the_other_way_round(app, smtp, alice):
+def test_a_deletion_link_is_not_a_sign_in_link_nor_the_other_way_round(app, smtp, alice_browser):
     before = len(smtp.delivered())
-    submit(alice, "/partner/account", "/partner/account/delete")
-    alice.get("/partner/account")  # reads the "we sent a link" note
+    submit(alice_browser, "/partner/account", "/partner/account/delete")
+    alice_browser.get("/partner/account")  # reads the "we sent a link" note
     deletion = link_path_from(smtp.wait_for(before + 1)[-1])
     token = deletion.rsplit("/", 1)[1]
     stranger = app.test_client()
     stranger.get(f"/partner/verify/{token}")
     assert flashes(stranger.get("/partner/login")) == [messages.LINK_INVALID]
-    response = alice.get(f"/partner/account/email/verify/{token}")
-    assert flashes(alice.get("/partner/account")) == [messages.ACCOUNT_LINK_INVALID]
+    response = alice_browser.get(f"/partner/account/email/verify/{token}")
+    assert flashes(alice_browser.get("/partner/account")) == [messages.ACCOUNT_LINK_INVALID]
     assert response.location == "/partner/account"
-    assert alice.get("/partner/dashboard").status_code == 200
+    assert alice_browser.get("/partner/dashboard").status_code == 200
 
 
-def test_a_stolen_session_cannot_quietly_move_the_account(app, smtp, alice, clock):
+def test_a_stolen_session_cannot_quietly_move_the_account(app, smtp, alice_browser, clock):
     """A session cookie stolen hours after sign-in cannot point the account at a new address."""
     clock.advance(hours=3)
     thief = app.test_client()
-    thief.set_cookie("partner.sid", alice.get_cookie("partner.sid").value)
+    thief.set_cookie("partner.sid", alice_browser.get_cookie("partner.sid").value)
     page = thief.get("/partner/account")
     csrf = form_data(page, "/partner/account/sign-in-again")["csrf_token"]
     before = len(smtp.delivered())
@@ -158,60 +158,67 @@ def test_a_stolen_session_cannot_quietly_move_the_account(app, smtp, alice, cloc
         ("/partner/account/sign-in-again", {}),
     ],
 )
-def test_account_posts_without_the_csrf_token_do_nothing(app, smtp, alice, action, fields):
+def test_account_posts_without_the_csrf_token_do_nothing(app, smtp, alice_browser, action, fields):
     before = len(smtp.delivered())
-    response = alice.post(action, data=fields)
+    response = alice_browser.post(action, data=fields)
     assert response.status_code == 303
-    assert flashes(alice.get("/partner/account")) == [messages.FORM_EXPIRED]
-    assert alice.get("/partner/dashboard").status_code == 200
+    assert flashes(alice_browser.get("/partner/account")) == [messages.FORM_EXPIRED]
+    assert alice_browser.get("/partner/dashboard").status_code == 200
     assert len(smtp.delivered()) == before
 
 
-def test_an_email_change_confirmed_after_the_address_was_taken_is_refused(app, smtp, alice):
+def test_an_email_change_confirmed_after_the_address_was_taken_is_refused(app, smtp, alice_browser):
     before = len(smtp.delivered())
-    submit(alice, "/partner/account", "/partner/account/email", {"new_email": "new@acme.example"})
+    submit(
+        alice_browser,
+        "/partner/account",
+        "/partner/account/email",
+        {"new_email": "new@acme.example"},
+    )
     mails = smtp.wait_for(before + 2)[before:]
     path = link_path_from(next(m for m in mails if m["To"] == "new@acme.example"))
     add_partner(app, "new@acme.example", name="Someone else")  # meanwhile, by an admin
-    alice.get(path)
-    response = submit(alice, "/partner/account/email/confirm", "/partner/account/email/confirm")
+    alice_browser.get(path)
+    response = submit(
+        alice_browser, "/partner/account/email/confirm", "/partner/account/email/confirm"
+    )
     assert response.location == "/partner/account"
-    assert flashes(alice.get("/partner/account")) == [messages.EMAIL_UNAVAILABLE]
+    assert flashes(alice_browser.get("/partner/account")) == [messages.EMAIL_UNAVAILABLE]
     assert email_of(app, 1) == "alice@acme.example"
 
 
-def test_a_confirmation_page_without_a_pending_link_acts_on_nothing(app, alice):
+def test_a_confirmation_page_without_a_pending_link_acts_on_nothing(app, alice_browser):
     for path in ("/partner/account/email/confirm", "/partner/account/delete/confirm"):
-        response = alice.get(path)
+        response = alice_browser.get(path)
         assert response.location == "/partner/account"
-        csrf = form_data(alice.get("/partner/account"), "/partner/account/delete")
-        response = alice.post(path, data=csrf)
+        csrf = form_data(alice_browser.get("/partner/account"), "/partner/account/delete")
+        response = alice_browser.post(path, data=csrf)
         assert response.location == "/partner/account"
     assert email_of(app, 1) == "alice@acme.example"
-    assert alice.get("/partner/dashboard").status_code == 200
+    assert alice_browser.get("/partner/dashboard").status_code == 200
 
 
-def test_a_deleted_partners_links_and_cookies_are_dead(app, smtp, alice):
+def test_a_deleted_partners_links_and_cookies_are_dead(app, smtp, alice_browser):
     before = len(smtp.delivered())
-    submit(alice, "/partner/account", "/partner/account/delete")
+    submit(alice_browser, "/partner/account", "/partner/account/delete")
     path = link_path_from(smtp.wait_for(before + 1)[-1])
-    cookie = alice.get_cookie("partner.sid").value
-    alice.get(path)
-    submit(alice, "/partner/account/delete/confirm", "/partner/account/delete/confirm")
+    cookie = alice_browser.get_cookie("partner.sid").value
+    alice_browser.get(path)
+    submit(alice_browser, "/partner/account/delete/confirm", "/partner/account/delete/confirm")
     replay = app.test_client()
     replay.set_cookie("partner.sid", cookie)
     assert replay.get("/partner/dashboard").status_code == 302
     assert replay.get(path).location == "/partner/login"
 
 
-def test_bad_account_links_are_audited_but_opening_them_counts_nothing(app, smtp, alice):
+def test_bad_account_links_are_audited_but_opening_them_counts_nothing(app, smtp, alice_browser):
     """Opening is a GET any page can cause; only a failed confirming POST is counted."""
     app.config["RATE_LIMIT_FAILURES_PER_IP"] = 2
     for _ in range(3):
-        alice.get("/partner/account/email/verify/" + "A" * 43)
-    response = alice.get("/partner/account/delete/verify/" + "B" * 43)
+        alice_browser.get("/partner/account/email/verify/" + "A" * 43)
+    response = alice_browser.get("/partner/account/delete/verify/" + "B" * 43)
     assert response.status_code == 303
-    assert set(flashes(alice.get("/partner/account"))) == {messages.ACCOUNT_LINK_INVALID}
+    assert set(flashes(alice_browser.get("/partner/account"))) == {messages.ACCOUNT_LINK_INVALID}
     with app.app_context():
         failed = db.session.scalars(
             select(AuditEvent.action).where(AuditEvent.action == "partner.account_link.failed")
@@ -236,9 +243,9 @@ def thief_asks_to_move(app, smtp, thief) -> tuple[str, str]:  # noqa: ANN001
     return change, found.group(1)
 
 
-def test_the_old_address_cancels_a_change_it_did_not_ask_for(app, smtp, alice):
+def test_the_old_address_cancels_a_change_it_did_not_ask_for(app, smtp, alice_browser):
     """A thief holding Alice's session asks to move her account; her mailbox says no."""
-    thief = alice
+    thief = alice_browser
     change, cancel = thief_asks_to_move(app, smtp, thief)
     real_alice = app.test_client()
     real_alice.environ_base["REMOTE_ADDR"] = "198.51.100.7"
@@ -270,10 +277,10 @@ def test_the_old_address_cancels_a_change_it_did_not_ask_for(app, smtp, alice):
     assert real_alice.get(cancel).location == "/partner/login"  # used once
 
 
-def test_a_change_already_made_cannot_be_cancelled_by_the_old_link(app, smtp, alice):
-    change, cancel = thief_asks_to_move(app, smtp, alice)
-    alice.get(change)
-    submit(alice, "/partner/account/email/confirm", "/partner/account/email/confirm")
+def test_a_change_already_made_cannot_be_cancelled_by_the_old_link(app, smtp, alice_browser):
+    change, cancel = thief_asks_to_move(app, smtp, alice_browser)
+    alice_browser.get(change)
+    submit(alice_browser, "/partner/account/email/confirm", "/partner/account/email/confirm")
     assert email_of(app, 1) == "thief@evil.example"
     other = app.test_client()
     assert other.get(cancel).location == "/partner/login"

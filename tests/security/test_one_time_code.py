@@ -25,7 +25,6 @@ from partner_portal.extensions import db
 from partner_portal.models import AuditEvent, MagicLinkToken, OutboxJob
 
 from ..helpers import (
-    add_partner,
     code_from,
     confirm,
     enter_code,
@@ -39,11 +38,6 @@ from ..helpers import (
 )
 
 ALPHABET = set("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
-
-
-@pytest.fixture
-def alice(app):
-    return add_partner(app, "alice@acme.example", name="Alice Martin")
 
 
 def asked(client, smtp, email: str = "alice@acme.example"):  # noqa: ANN201 - EmailMessage

@@ -18,7 +18,6 @@ from partner_portal.models import PartnerSession
 from partner_portal.security.sessions import store_key
 
 from ..helpers import (
-    add_partner,
     code_from,
     confirm,
     enter_code,
@@ -33,11 +32,6 @@ def stored_ids(app) -> list[str]:
     """Return the stored sessions, as the store keys them: the hash of each id."""
     with app.app_context():
         return list(db.session.scalars(select(PartnerSession.session_hash)))
-
-
-@pytest.fixture
-def alice(app):
-    return add_partner(app, "alice@acme.example")
 
 
 @pytest.mark.parametrize("way", ["link", "code"])
